@@ -1,0 +1,67 @@
+// Turns every error into one JSON shape, `{ error, code }`: a client's fault is a 4xx that says
+// what was wrong; only the service's own faults are a 5xx, and those never leak internals.
+import type { FastifyError, FastifyPluginAsync } from 'fastify'
+import fp from 'fastify-plugin'
+import { isRouterError } from '../src/errors.js'
+
+export interface ErrorReply {
+  error: string
+  code: string
+}
+
+// Fastify's own client-fault errors, in the service's words.
+const fastifyClientErrors: Record<string, (error: FastifyError, bodyLimit: number) => ErrorReply> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: (_error, bodyLimit) => ({
+    error: `The request body is larger than the limit of ${bodyLimit} bytes (BODY_LIMIT)`,
+    code: 'BODY_TOO_LARGE'
+  }),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => ({
+    error: 'Unsupported Content-Type: Stripe events are sent as application/json',
+    code: 'UNSUPPORTED_MEDIA_TYPE'
+  }),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => ({ error: 'The request body is empty; a Stripe event was expected', code: 'EMPTY_BODY' }),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => ({
+    error: 'The Content-Length header does not match the body',
+    code: 'INVALID_CONTENT_LENGTH'
+  })
+}
+
+function clientErrorReply (error: FastifyError, bodyLimit: number): ErrorReply {
+  const known = fastifyClientErrors[error.code]
+  if (known !== undefined) return known(error, bodyLimit)
+  if (isRouterError(error)) return { error: error.message, code: error.code }
+  // The JSON parsers' errors are SyntaxErrors with a 400 status and no code.
+  if (error instanceof SyntaxError) {
+    return { error: `The request body is not valid JSON: ${error.message}`, code: 'INVALID_JSON' }
+  }
+  return { error: error.message, code: 'BAD_REQUEST' }
+}
+
+const errorReplies: FastifyPluginAsync = async (fastify) => {
+  const bodyLimit = fastify.config.BODY_LIMIT
+
+  fastify.setErrorHandler<FastifyError>(async function replyWithError (error, request, reply) {
+    const statusCode = error.statusCode ?? 500
+    if (statusCode >= 400 && statusCode < 500) {
+      const body = clientErrorReply(error, bodyLimit)
+      request.log.info({ statusCode, code: body.code }, body.error)
+      return reply.code(statusCode).send(body)
+    }
+    request.log.error({ err: error }, 'Request failed')
+    // Only errors raised on purpose explain themselves to the client; anything else may hold internals.
+    const ownError = isRouterError(error)
+    return reply.code(statusCode).send({
+      error: ownError ? error.message : 'Internal server error',
+      code: ownError ? error.code : 'INTERNAL_ERROR'
+    })
+  })
+
+  fastify.setNotFoundHandler(async function replyNotFound (request, reply) {
+    return reply.code(404).send({
+      error: `No route for ${request.method} ${request.url.split('?')[0]}; Stripe events are posted to ${fastify.config.WEBHOOK_PATH}`,
+      code: 'NOT_FOUND'
+    })
+  })
+}
+
+export default fp(errorReplies, { name: 'error-replies', fastify: '5.x', dependencies: ['config'] })

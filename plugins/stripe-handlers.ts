@@ -1,0 +1,67 @@
+// Mounts every handler file as its own encapsulated plugin and routes each verified event to the
+// handler for its type. Lookup is one Map read, whatever the number of handlers.
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify'
+import fp from 'fastify-plugin'
+import type Stripe from 'stripe'
+import type { StripeEventHandler } from '../src/define-handler.js'
+import { loadHandlers } from '../src/handler-loader.js'
+
+export type DispatchOutcome = 'handled' | 'unhandled'
+
+export interface StripeHandlers {
+  /** The event types that have a handler, sorted. */
+  readonly types: readonly string[]
+  /** Runs the handler for `event.type`; a handler's error propagates to the caller. */
+  dispatch: (event: Stripe.Event, log: FastifyBaseLogger) => Promise<DispatchOutcome>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    stripeHandlers: StripeHandlers
+  }
+}
+
+export interface StripeHandlersOptions {
+  /** The folder of handler files: `handlers/` beside `src/`, or a test's own. */
+  handlersDir: string
+}
+
+interface MountedHandler {
+  handler: StripeEventHandler
+  scope: FastifyInstance
+}
+
+function mountHandler (fastify: FastifyInstance, handler: StripeEventHandler, mounted: Map<string, MountedHandler>): void {
+  const handlerPlugin: FastifyPluginAsync = async (scope) => {
+    if (handler.setup !== undefined) await scope.register(handler.setup)
+    mounted.set(handler.type, { handler, scope })
+  }
+  Object.defineProperty(handlerPlugin, 'name', { value: `handler:${handler.type}` })
+  fastify.register(handlerPlugin)
+}
+
+const stripeHandlers: FastifyPluginAsync<StripeHandlersOptions> = async (fastify, opts) => {
+  const mounted = new Map<string, MountedHandler>()
+  const loaded = await loadHandlers(opts.handlersDir)
+  for (const { handler } of loaded) mountHandler(fastify, handler, mounted)
+  fastify.log.info({ handlers: loaded.map(({ file }) => file) }, `Loaded ${loaded.length} Stripe event handlers`)
+
+  async function dispatch (event: Stripe.Event, log: FastifyBaseLogger): Promise<DispatchOutcome> {
+    const target = mounted.get(event.type)
+    if (target === undefined) {
+      log.info({ eventId: event.id, eventType: event.type }, `Unhandled event type: ${event.type}`)
+      return 'unhandled'
+    }
+    const eventLog = log.child({ eventId: event.id, eventType: event.type })
+    // The union member for this type is exactly what the handler declared, by the loader's check.
+    await target.handler.handle(event as never, { log: eventLog, eventId: event.id, app: target.scope })
+    return 'handled'
+  }
+
+  fastify.decorate('stripeHandlers', {
+    types: loaded.map(({ handler }) => handler.type).sort(),
+    dispatch
+  })
+}
+
+export default fp(stripeHandlers, { name: 'stripe-handlers', fastify: '5.x' })

@@ -1,0 +1,46 @@
+// The contract of a handler file: `export default defineHandler('<event.type>', async (event, ctx) => ...)`.
+// The event arrives as the member of stripe-node's `Stripe.Event` union for that type, so a handler
+// reads its payload without casts and `tsc` rejects a field the type lacks.
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type Stripe from 'stripe'
+
+export type StripeEventType = Stripe.Event['type']
+export type StripeEventOf<T extends StripeEventType> = Extract<Stripe.Event, { type: T }>
+
+export interface HandlerContext {
+  /** The logger bound to this event: every line carries `eventId` and `eventType`. */
+  log: FastifyBaseLogger
+  /** Stripe's event id: use it as the idempotency key of any side effect the handler causes. */
+  eventId: string
+  /** The handler's own encapsulated Fastify scope, with whatever its `setup` decorated. */
+  app: FastifyInstance
+}
+
+export type HandleStripeEvent<T extends StripeEventType> =
+  (event: StripeEventOf<T>, context: HandlerContext) => Promise<void> | void
+
+export interface HandlerOptions {
+  /** Runs once at start-up inside the handler's own plugin scope: open clients, decorate, add hooks. */
+  setup?: FastifyPluginAsync
+}
+
+const handlerMark = Symbol.for('stripe-webhook-router.handler')
+
+export interface StripeEventHandler<T extends StripeEventType = StripeEventType> {
+  readonly [handlerMark]: true
+  readonly type: T
+  readonly handle: HandleStripeEvent<T>
+  readonly setup?: FastifyPluginAsync
+}
+
+export function defineHandler<T extends StripeEventType> (
+  type: T,
+  handle: HandleStripeEvent<T>,
+  options: HandlerOptions = {}
+): StripeEventHandler<T> {
+  return { [handlerMark]: true, type, handle, setup: options.setup }
+}
+
+export function isStripeEventHandler (value: unknown): value is StripeEventHandler {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[handlerMark] === true
+}

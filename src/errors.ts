@@ -1,0 +1,48 @@
+// Every error the router raises on purpose: a code the client or operator can match on, a status,
+// and a message that says what was wrong and how to fix it.
+import createError, { type FastifyErrorConstructor } from '@fastify/error'
+
+// Start-up refusals: the service does not start, and the message is all the operator sees.
+export const InvalidSettingError = createError('INVALID_SETTING', 'Invalid configuration: %s', 500)
+export const InvalidHandlerError = createError('INVALID_HANDLER', '%s', 500)
+
+// Delivery refusals: the body says why, so whoever sent it can correct it.
+export const MissingSignatureError = createError('MISSING_SIGNATURE',
+  'The Stripe-Signature header is missing; Stripe signs every delivery, so this request did not come from Stripe',
+  400
+)
+export const MalformedSignatureHeaderError = createError('MALFORMED_SIGNATURE_HEADER',
+  'The Stripe-Signature header could not be parsed: it needs a timestamp t=<seconds> and at least one v1=<signature>',
+  400
+)
+export const InvalidSignatureError = createError('INVALID_SIGNATURE',
+  'No signature in the Stripe-Signature header matches the body for any configured webhook secret',
+  400
+)
+export const StaleSignatureError = createError('TIMESTAMP_OUTSIDE_TOLERANCE',
+  'The Stripe-Signature timestamp is more than %s seconds old; a replayed or delayed delivery is refused',
+  400
+)
+export const EmptyBodyError = createError('EMPTY_BODY', 'The request body is empty; a Stripe event was expected', 400)
+export const NotAStripeEventError = createError('NOT_A_STRIPE_EVENT', 'The body is not a Stripe event: %s', 400)
+export const ThinEventOnSnapshotRouteError = createError('THIN_EVENT_NOT_SUPPORTED',
+  'The body is a thin event notification (v2.core.event); this endpoint takes snapshot events',
+  400
+)
+
+// Server faults: Stripe retries a 5xx, which is what a failed handler wants.
+export const HandlerFailedError = createError('HANDLER_FAILED',
+  'The handler for %s failed; Stripe will retry the delivery',
+  500
+)
+
+const routerErrors: FastifyErrorConstructor[] = [
+  InvalidSettingError, InvalidHandlerError, MissingSignatureError, MalformedSignatureHeaderError,
+  InvalidSignatureError, StaleSignatureError, EmptyBodyError, NotAStripeEventError,
+  ThinEventOnSnapshotRouteError, HandlerFailedError
+]
+
+/** True for the errors above, whose messages are written for the client and safe to send. */
+export function isRouterError (error: unknown): boolean {
+  return routerErrors.some((RouterError) => error instanceof RouterError)
+}

@@ -1,0 +1,81 @@
+// Finds the handler files under a folder and checks the file-name contract before anything is
+// served: each name is a Stripe event type, each file declares that type, each type has one file.
+import { readdir } from 'node:fs/promises'
+import { basename, extname, join, relative } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { closest, distance } from 'fastest-levenshtein'
+import { isStripeEventHandler, type StripeEventHandler } from './define-handler.js'
+import { InvalidHandlerError } from './errors.js'
+import { stripeEventTypes } from './stripe-event-types.js'
+
+export interface LoadedHandler {
+  handler: StripeEventHandler
+  /** The file, relative to the handlers folder, for messages. */
+  file: string
+}
+
+const handlerExtensions = new Set(['.ts', '.js', '.mts', '.mjs'])
+// Tests, declarations and source maps sit beside handlers in some layouts; none of them is a handler.
+const notHandlers = /(\.d\.[mc]?ts|\.(test|spec)\.[mc]?[jt]s|\.map)$/
+
+async function listHandlerFiles (folder: string): Promise<string[]> {
+  let entries
+  try {
+    entries = await readdir(folder, { withFileTypes: true, recursive: true })
+  } catch (error) {
+    // No handlers folder means no handlers: every event is acknowledged as unhandled.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw error
+  }
+  return entries
+    .filter((entry) => entry.isFile() && handlerExtensions.has(extname(entry.name)) && !notHandlers.test(entry.name))
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort()
+}
+
+function suggestEventType (name: string): string {
+  const suggestion = closest(name, [...stripeEventTypes()])
+  // A far-off "closest" type is noise; only offer one that looks like a typo of the name.
+  if (distance(name, suggestion) <= Math.max(2, Math.floor(name.length / 4))) {
+    return ` Did you mean ${suggestion}?`
+  }
+  return ' See the list at https://docs.stripe.com/api/events/types.'
+}
+
+async function importHandler (path: string, file: string, type: string): Promise<StripeEventHandler> {
+  const module = await import(pathToFileURL(path).href) as { default?: unknown }
+  const handler = module.default
+  if (!isStripeEventHandler(handler)) {
+    throw new InvalidHandlerError(`handlers/${file} must default-export a handler: ` +
+      `export default defineHandler('${type}', async (event, { log }) => { ... })`)
+  }
+  if (handler.type !== type) {
+    throw new InvalidHandlerError(`handlers/${file} declares defineHandler('${handler.type}', ...) but its file ` +
+      `name says ${type}. A handler file is named after the one event type it handles: rename the file to ` +
+      `${handler.type}${extname(file)} or change the type it declares to '${type}'.`)
+  }
+  return handler
+}
+
+/** Loads every handler under `folder`, or throws the first broken contract with how to fix it. */
+export async function loadHandlers (folder: string): Promise<LoadedHandler[]> {
+  const knownTypes = stripeEventTypes()
+  const seen = new Map<string, string>()
+  const loaded: LoadedHandler[] = []
+  for (const path of await listHandlerFiles(folder)) {
+    const file = relative(folder, path)
+    const type = basename(file, extname(file))
+    if (!knownTypes.has(type)) {
+      throw new InvalidHandlerError(`handlers/${file}: "${type}" is not a Stripe event type.${suggestEventType(type)} ` +
+        'Name the file after the event type it handles, e.g. handlers/payment_intent.succeeded.ts.')
+    }
+    const earlier = seen.get(type)
+    if (earlier !== undefined) {
+      throw new InvalidHandlerError(`${type} has two handlers: handlers/${earlier} and handlers/${file}. ` +
+        'Keep one file per event type and merge the other into it.')
+    }
+    seen.set(type, file)
+    loaded.push({ handler: await importHandler(path, file, type), file })
+  }
+  return loaded
+}

@@ -1,0 +1,22 @@
+import { test } from 'tap'
+import type Stripe from 'stripe'
+import { buildApp, deliver, loadFixture } from '../helper.js'
+
+test('a succeeded PaymentIntent is acknowledged and logged with its amount', async (t) => {
+  const { app, logs } = await buildApp(t)
+  const event = loadFixture<Stripe.PaymentIntentSucceededEvent>('payment_intent.succeeded')
+
+  const response = await deliver(app, event)
+
+  t.equal(response.statusCode, 200)
+  t.same(response.json(), { received: true })
+  const line = logs.find((entry) => entry.msg === 'PaymentIntent was successful!')
+  t.ok(line, 'the handler logged its message')
+  t.match(line, {
+    eventId: event.id,
+    eventType: 'payment_intent.succeeded',
+    paymentIntentId: event.data.object.id,
+    amountReceived: 2000,
+    currency: 'usd'
+  })
+})
