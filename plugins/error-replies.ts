@@ -19,7 +19,6 @@ const fastifyClientErrors: Record<string, (error: FastifyError, bodyLimit: numbe
     error: 'Unsupported Content-Type: Stripe events are sent as application/json',
     code: 'UNSUPPORTED_MEDIA_TYPE'
   }),
-  FST_ERR_CTP_EMPTY_JSON_BODY: () => ({ error: 'The request body is empty; a Stripe event was expected', code: 'EMPTY_BODY' }),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => ({
     error: 'The Content-Length header does not match the body',
     code: 'INVALID_CONTENT_LENGTH'
@@ -30,10 +29,6 @@ function clientErrorReply (error: FastifyError, bodyLimit: number): ErrorReply {
   const known = fastifyClientErrors[error.code]
   if (known !== undefined) return known(error, bodyLimit)
   if (isRouterError(error)) return { error: error.message, code: error.code }
-  // The JSON parsers' errors are SyntaxErrors with a 400 status and no code.
-  if (error instanceof SyntaxError) {
-    return { error: `The request body is not valid JSON: ${error.message}`, code: 'INVALID_JSON' }
-  }
   return { error: error.message, code: 'BAD_REQUEST' }
 }
 

@@ -1,5 +1,6 @@
-// Keeps the exact bytes of a request body beside the parsed JSON, for the routes that ask for it
-// with `config: { rawBody: true }`: a signature is over the bytes, not over any re-serialisation.
+// Keeps the exact bytes of a signed request body, and leaves them unparsed: a signature is over the
+// bytes, and nothing from an unverified sender should be parsed. The route that registers this
+// plugin parses the body itself, once, after its signature checks out.
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import fastifyRawBody from 'fastify-raw-body'
@@ -13,11 +14,17 @@ declare module 'fastify' {
 const rawBody: FastifyPluginAsync = async (fastify) => {
   await fastify.register(fastifyRawBody, {
     field: 'rawBody',
+    // Only routes with `config: { rawBody: true }`: the webhook route.
     global: false,
     // Bytes, not text: decoding and re-encoding could change what was signed.
     encoding: false,
     // First, so that no other preParsing hook (decompression, say) changes the bytes before capture.
     runFirst: true
+  })
+  // fastify-raw-body's own JSON parser would parse before the signature is checked; keep the bytes instead.
+  fastify.removeContentTypeParser('application/json')
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    done(null, body)
   })
 }
 

@@ -10,7 +10,7 @@ import {
   MissingSignatureError,
   StaleSignatureError
 } from '../src/errors.js'
-import { assertStripeEvent } from '../src/stripe-event-shape.js'
+import { parseStripeEvent } from '../src/parse-stripe-event.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -55,7 +55,8 @@ function signedByOneOf (payload: Buffer, header: string, secrets: readonly strin
   })
 }
 
-function verifyDelivery (request: FastifyRequest, secrets: readonly string[], toleranceSeconds: number): void {
+/** The verified body's bytes, or the error that says why the delivery cannot be trusted. */
+function verifyDelivery (request: FastifyRequest, secrets: readonly string[], toleranceSeconds: number): Buffer {
   const header = request.headers['stripe-signature']
   if (header === undefined || header === '') throw new MissingSignatureError()
   const headerText = Array.isArray(header) ? header.join(',') : header
@@ -65,6 +66,7 @@ function verifyDelivery (request: FastifyRequest, secrets: readonly string[], to
   if (!Buffer.isBuffer(payload) || payload.length === 0) throw new EmptyBodyError()
   if (!signedByOneOf(payload, headerText, secrets)) throw new InvalidSignatureError()
   if (Math.floor(Date.now() / 1000) - timestamp > toleranceSeconds) throw new StaleSignatureError(toleranceSeconds)
+  return payload
 }
 
 const stripeSignature: FastifyPluginAsync = async (fastify) => {
@@ -73,14 +75,15 @@ const stripeSignature: FastifyPluginAsync = async (fastify) => {
   fastify.decorateRequest('stripeEvent', null)
 
   fastify.decorate('verifyStripeSignature', async function verifyStripeSignature (request: FastifyRequest) {
+    let payload: Buffer
     try {
-      verifyDelivery(request, secrets, toleranceSeconds)
+      payload = verifyDelivery(request, secrets, toleranceSeconds)
     } catch (error) {
       // The reason is logged, never the header, the secret or the body.
       request.log.warn({ reason: (error as { code?: string }).code }, `Stripe signature verification failed: ${(error as Error).message}`)
       throw error
     }
-    request.stripeEvent = assertStripeEvent(request.body)
+    request.stripeEvent = parseStripeEvent(payload)
   })
 }
 

@@ -24,6 +24,7 @@ export const StaleSignatureError = createError('TIMESTAMP_OUTSIDE_TOLERANCE',
   400
 )
 export const EmptyBodyError = createError('EMPTY_BODY', 'The request body is empty; a Stripe event was expected', 400)
+export const InvalidJsonError = createError('INVALID_JSON', 'The request body is not valid JSON: %s', 400)
 export const NotAStripeEventError = createError('NOT_A_STRIPE_EVENT', 'The body is not a Stripe event: %s', 400)
 export const ThinEventOnSnapshotRouteError = createError('THIN_EVENT_NOT_SUPPORTED',
   'The body is a thin event notification (v2.core.event); this endpoint takes snapshot events',
@@ -38,7 +39,7 @@ export const HandlerFailedError = createError('HANDLER_FAILED',
 
 const routerErrors: FastifyErrorConstructor[] = [
   InvalidSettingError, InvalidHandlerError, MissingSignatureError, MalformedSignatureHeaderError,
-  InvalidSignatureError, StaleSignatureError, EmptyBodyError, NotAStripeEventError,
+  InvalidSignatureError, StaleSignatureError, EmptyBodyError, InvalidJsonError, NotAStripeEventError,
   ThinEventOnSnapshotRouteError, HandlerFailedError
 ]
 
