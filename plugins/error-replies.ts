@@ -25,6 +25,9 @@ const fastifyClientErrors: Record<string, (error: FastifyError, bodyLimit: numbe
   })
 }
 
+// Refused signatures are worth a warning: a misconfigured secret, or someone probing the endpoint.
+const signatureFailures = new Set(['MISSING_SIGNATURE', 'MALFORMED_SIGNATURE_HEADER', 'INVALID_SIGNATURE', 'TIMESTAMP_OUTSIDE_TOLERANCE'])
+
 function clientErrorReply (error: FastifyError, bodyLimit: number): ErrorReply {
   const known = fastifyClientErrors[error.code]
   if (known !== undefined) return known(error, bodyLimit)
@@ -39,7 +42,11 @@ const errorReplies: FastifyPluginAsync = async (fastify) => {
     const statusCode = error.statusCode ?? 500
     if (statusCode >= 400 && statusCode < 500) {
       const body = clientErrorReply(error, bodyLimit)
-      request.log.info({ statusCode, code: body.code }, body.error)
+      if (signatureFailures.has(body.code)) {
+        request.log.warn({ statusCode, reason: body.code }, `Stripe signature verification failed: ${body.error}`)
+      } else {
+        request.log.info({ statusCode, code: body.code }, body.error)
+      }
       return reply.code(statusCode).send(body)
     }
     request.log.error({ err: error }, 'Request failed')

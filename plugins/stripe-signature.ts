@@ -75,14 +75,8 @@ const stripeSignature: FastifyPluginAsync = async (fastify) => {
   fastify.decorateRequest('stripeEvent', null)
 
   fastify.decorate('verifyStripeSignature', async function verifyStripeSignature (request: FastifyRequest) {
-    let payload: Buffer
-    try {
-      payload = verifyDelivery(request, secrets, toleranceSeconds)
-    } catch (error) {
-      // The reason is logged, never the header, the secret or the body.
-      request.log.warn({ reason: (error as { code?: string }).code }, `Stripe signature verification failed: ${(error as Error).message}`)
-      throw error
-    }
+    // A refusal is logged once, by the error handler, with its reason and never the header or secret.
+    const payload = verifyDelivery(request, secrets, toleranceSeconds)
     request.stripeEvent = parseStripeEvent(payload)
   })
 }

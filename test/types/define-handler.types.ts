@@ -1,0 +1,27 @@
+// Compiled by `npm run typecheck` (part of `npm test`), never run: each @ts-expect-error below must
+// be an error, or the type check fails. It proves handlers get their exact event type.
+import { defineHandler } from '../../src/define-handler.js'
+
+export const readsItsOwnFields = defineHandler('payment_intent.succeeded', async (event) => {
+  const amount: number = event.data.object.amount_received
+  const type: 'payment_intent.succeeded' = event.type
+  return void [amount, type]
+})
+
+export const readsAFieldItsTypeLacks = defineHandler('payment_intent.succeeded', async (event) => {
+  // @ts-expect-error a PaymentIntent has no `dispute`
+  return void event.data.object.dispute
+})
+
+export const confusesTwoTypes = defineHandler('charge.dispute.created', async (event) => {
+  // @ts-expect-error a dispute event carries a Dispute, not a PaymentIntent
+  return void event.data.object.amount_received
+})
+
+// @ts-expect-error not a Stripe event type
+export const typoInType = defineHandler('payment_intent.succeded', async () => {})
+
+// @ts-expect-error a handler's event is not any event
+export const wrongParameterType = defineHandler('balance.available', async (event: { type: 'customer.created' }) => {
+  return void event
+})
