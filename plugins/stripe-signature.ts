@@ -1,10 +1,12 @@
 // Proves a delivery came from Stripe before any handler sees it: stripe-node checks the
 // Stripe-Signature header over the raw bytes against every configured secret.
+import { isUtf8 } from 'node:buffer'
 import type { FastifyPluginAsync, FastifyRequest, preValidationAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import Stripe from 'stripe'
 import {
   EmptyBodyError,
+  InvalidJsonError,
   InvalidSignatureError,
   MalformedSignatureHeaderError,
   MissingSignatureError,
@@ -64,6 +66,8 @@ function verifyDelivery (request: FastifyRequest, secrets: readonly string[], to
   if (timestamp === null) throw new MalformedSignatureHeaderError()
   const payload = request.rawBody
   if (!Buffer.isBuffer(payload) || payload.length === 0) throw new EmptyBodyError()
+  // stripe-node verifies the body decoded as UTF-8; bytes that are not UTF-8 could never verify honestly.
+  if (!isUtf8(payload)) throw new InvalidJsonError('the body is not valid UTF-8')
   if (!signedByOneOf(payload, headerText, secrets)) throw new InvalidSignatureError()
   if (Math.floor(Date.now() / 1000) - timestamp > toleranceSeconds) throw new StaleSignatureError(toleranceSeconds)
   return payload

@@ -160,6 +160,19 @@ test('empty, oversized and non-JSON bodies are refused as client faults', async 
   t.equal((await deliver(app, event)).statusCode, 200, 'the next valid delivery succeeds')
 })
 
+test('a body that is not UTF-8 is refused, whatever its signature', async (t) => {
+  const { app } = await buildApp(t)
+  const bytes = Buffer.concat([Buffer.from('{"id":"evt_1","type":"customer.created","data":{"object":{"name":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}}}')])
+  const response = await app.inject({
+    method: 'POST',
+    url: '/webhook',
+    headers: { 'content-type': 'application/json', 'stripe-signature': signPayload(bytes.toString('latin1')) },
+    payload: bytes
+  })
+  t.equal(response.statusCode, 400)
+  t.same(response.json(), { error: 'The request body is not valid JSON: the body is not valid UTF-8', code: 'INVALID_JSON' })
+})
+
 test('a handler that throws answers 500 so Stripe retries, logged with the event id', async (t) => {
   const { app, logs } = await buildApp(t, { handlersDir: handlerFolder('throwing') })
   const event = loadFixture('payment_intent.succeeded')
