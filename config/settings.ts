@@ -48,6 +48,79 @@ export const settingsSchema = {
       default: 300,
       description: 'how many seconds old a signature may be before it is refused as a replay, e.g. 300 (Stripe\'s default)'
     },
+    HANDLERS_DIR: {
+      type: 'string',
+      minLength: 1,
+      description: 'the folder of handler files, if not the handlers/ folder the service was built with'
+    },
+    EVENT_STORE: {
+      type: 'string',
+      enum: ['sqlite', 'postgres', 'none'],
+      description: 'sqlite (the default), postgres (the default when DATABASE_URL is set), or none to keep no events ' +
+        '(no deduplication, no retries: handlers run inline)'
+    },
+    DATA_DIR: {
+      type: 'string',
+      minLength: 1,
+      default: './data',
+      description: 'the folder of the SQLite event store, e.g. ./data; created on first start'
+    },
+    DATABASE_URL: {
+      type: 'string',
+      pattern: '^postgres(ql)?://',
+      description: 'a PostgreSQL connection string, e.g. postgres://user:password@db:5432/stripe_events'
+    },
+    PROCESSING_MODE: {
+      type: 'string',
+      enum: ['queued', 'inline'],
+      default: 'queued',
+      description: 'queued (answer once the event is stored, handle it in the background) or inline (handle it before answering)'
+    },
+    MAX_ATTEMPTS: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 100,
+      default: 12,
+      description: 'how many times a queued event\'s handler runs before the event is marked failed, e.g. 12'
+    },
+    RETRY_BASE_DELAY_MS: {
+      type: 'integer',
+      minimum: 1,
+      default: 5000,
+      description: 'the wait before the first retry, in milliseconds, doubled at each retry, e.g. 5000'
+    },
+    RETRY_MAX_DELAY_MS: {
+      type: 'integer',
+      minimum: 1,
+      default: 3600000,
+      description: 'the longest wait between retries, in milliseconds, e.g. 3600000 (an hour)'
+    },
+    LEASE_SECONDS: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 3600,
+      default: 60,
+      description: 'how long a worker holds an event before another may take it over, renewed while its handler runs, e.g. 60'
+    },
+    WORKER_CONCURRENCY: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 1000,
+      default: 8,
+      description: 'how many queued events one instance handles at once, e.g. 8'
+    },
+    POLL_INTERVAL_MS: {
+      type: 'integer',
+      minimum: 10,
+      default: 1000,
+      description: 'how often an idle worker looks for due retries and events received by other replicas, in milliseconds'
+    },
+    RETENTION_DAYS: {
+      type: 'integer',
+      minimum: 0,
+      default: 30,
+      description: 'after how many days handled events are deleted (failed ones are kept); 0 keeps everything'
+    },
     BODY_LIMIT: {
       type: 'integer',
       minimum: 1024,
@@ -70,6 +143,18 @@ export interface Settings {
   WEBHOOK_PATH: string
   STRIPE_SIGNATURE_TOLERANCE: number
   BODY_LIMIT: number
+  HANDLERS_DIR?: string
+  EVENT_STORE?: 'sqlite' | 'postgres' | 'none'
+  DATA_DIR: string
+  DATABASE_URL?: string
+  PROCESSING_MODE: 'queued' | 'inline'
+  MAX_ATTEMPTS: number
+  RETRY_BASE_DELAY_MS: number
+  RETRY_MAX_DELAY_MS: number
+  LEASE_SECONDS: number
+  WORKER_CONCURRENCY: number
+  POLL_INTERVAL_MS: number
+  RETENTION_DAYS: number
   /** STRIPE_WEBHOOK_SECRET split into its secrets, or the local development secret. */
   webhookSecrets: string[]
 }

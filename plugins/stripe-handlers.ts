@@ -11,6 +11,8 @@ export type DispatchOutcome = 'handled' | 'unhandled'
 export interface StripeHandlers {
   /** The event types that have a handler, sorted. */
   readonly types: readonly string[]
+  /** Whether `type` has a handler. */
+  has: (type: string) => boolean
   /** Runs the handler for `event.type`; a handler's error propagates to the caller. */
   dispatch: (event: Stripe.Event, log: FastifyBaseLogger) => Promise<DispatchOutcome>
 }
@@ -60,6 +62,7 @@ const stripeHandlers: FastifyPluginAsync<StripeHandlersOptions> = async (fastify
 
   fastify.decorate('stripeHandlers', {
     types: loaded.map(({ handler }) => handler.type).sort(),
+    has: (type: string) => mounted.has(type),
     dispatch
   })
 }

@@ -31,6 +31,10 @@ export const ThinEventOnSnapshotRouteError = createError('THIN_EVENT_NOT_SUPPORT
   400
 )
 
+// Not a fault: another delivery of the same event holds it right now, and Stripe's retry will find it settled.
+export const EventInProgressError = createError('EVENT_IN_PROGRESS',
+  'Event %s is being handled by another delivery; retry later', 409)
+
 // Server faults: Stripe retries a 5xx, which is what a failed handler wants.
 export const HandlerFailedError = createError('HANDLER_FAILED',
   'The handler for %s failed; Stripe will retry the delivery',
@@ -40,7 +44,7 @@ export const HandlerFailedError = createError('HANDLER_FAILED',
 const routerErrors: FastifyErrorConstructor[] = [
   InvalidSettingError, InvalidHandlerError, MissingSignatureError, MalformedSignatureHeaderError,
   InvalidSignatureError, StaleSignatureError, EmptyBodyError, InvalidJsonError, NotAStripeEventError,
-  ThinEventOnSnapshotRouteError, HandlerFailedError
+  ThinEventOnSnapshotRouteError, EventInProgressError, HandlerFailedError
 ]
 
 /** True for the errors above, whose messages are written for the client and safe to send. */

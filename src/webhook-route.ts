@@ -2,7 +2,6 @@
 // the signature is checked before the handler runs, and the reply tells Stripe whether to retry.
 import type { FastifyPluginAsync } from 'fastify'
 import rawBody from '../plugins/raw-body.js'
-import { HandlerFailedError } from './errors.js'
 
 const webhookRoute: FastifyPluginAsync = async (fastify) => {
   await fastify.register(rawBody)
@@ -13,13 +12,8 @@ const webhookRoute: FastifyPluginAsync = async (fastify) => {
     preValidation: fastify.verifyStripeSignature
   }, async function receiveStripeEvent (request) {
     const event = request.stripeEvent
-    if (event === null) throw new Error('verifyStripeSignature did not run before the webhook route')
-    try {
-      await fastify.stripeHandlers.dispatch(event, request.log)
-    } catch (error) {
-      request.log.error({ err: error, eventId: event.id, eventType: event.type }, `Handler for ${event.type} failed`)
-      throw new HandlerFailedError(event.type)
-    }
+    if (event === null || !Buffer.isBuffer(request.rawBody)) throw new Error('verifyStripeSignature did not run before the webhook route')
+    await fastify.eventInbox.receive(event, request.rawBody, request.log)
     return { received: true }
   })
 }

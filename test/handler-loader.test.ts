@@ -1,8 +1,6 @@
-import { fileURLToPath } from 'node:url'
 import { test } from 'tap'
-import { buildApp, deliver, loadFixture } from './helper.js'
+import { buildApp, deliver, handlerFolder, loadFixture } from './helper.js'
 
-const handlerFolder = (name: string): string => fileURLToPath(new URL(`fixtures/handler-folders/${name}/`, import.meta.url))
 
 test('a typo in a handler file name stops start-up with the closest event type', async (t) => {
   await t.rejects(buildApp(t, { handlersDir: handlerFolder('typo') }), {

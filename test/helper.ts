@@ -1,5 +1,8 @@
 // The test kit: build the app for one test, and deliver events signed exactly as Stripe signs them.
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
 import fp from 'fastify-plugin'
@@ -18,13 +21,21 @@ export interface TestApp {
 }
 
 export interface BuildOptions {
-  /** Settings on top of the test defaults (the test secret, NODE_ENV=test). */
+  /** Settings on top of the test defaults (the test secret, NODE_ENV=test, a SQLite store of its own). */
   env?: Record<string, string | undefined>
   handlersDir?: AppOptions['handlersDir']
+  shutdownGraceMs?: AppOptions['shutdownGraceMs']
 }
 
 interface Teardown {
   teardown: (fn: () => unknown) => void
+}
+
+/** A folder that is removed when the test ends: a fresh SQLite store for each app. */
+export function temporaryDir (t: Teardown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'stripe-router-test-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
 }
 
 /** Builds a ready app that closes when the test ends. */
@@ -37,11 +48,17 @@ export async function buildApp (t: Teardown, options: BuildOptions = {}): Promis
     }
   })
   const fastify = Fastify({ logger: { level: 'info', stream } })
-  const env = { NODE_ENV: 'test', STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, ...options.env }
-  await fastify.register(fp(app), { env, handlersDir: options.handlersDir })
+  const env: Record<string, string | undefined> = { NODE_ENV: 'test', STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, ...options.env }
+  env.DATA_DIR ??= temporaryDir(t)
+  await fastify.register(fp(app), { env, handlersDir: options.handlersDir, shutdownGraceMs: options.shutdownGraceMs })
   t.teardown(() => fastify.close())
   await fastify.ready()
   return { app: fastify, logs }
+}
+
+/** One of the handler folders under test/fixtures/handler-folders, for an app with test handlers. */
+export function handlerFolder (name: string): string {
+  return fileURLToPath(new URL(`fixtures/handler-folders/${name}/`, import.meta.url))
 }
 
 /** A fixture from test/fixtures, as the parsed event. */
@@ -85,6 +102,11 @@ export async function deliver (
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', ...options.headers }
   if (signature !== null) headers['stripe-signature'] = signature
   return app.inject({ method: 'POST', url: options.path ?? app.config.WEBHOOK_PATH, headers, payload })
+}
+
+/** Waits until every stored event is settled, so a test in queued mode can check what handlers did. */
+export async function settle (app: FastifyInstance): Promise<void> {
+  await app.eventInbox.drain()
 }
 
 /** The messages the app logged, for asserting on what an operator would read. */

@@ -1,10 +1,8 @@
-import { fileURLToPath } from 'node:url'
 import { test } from 'tap'
 import type Stripe from 'stripe'
-import { buildApp, deliver, loadFixture, messages, signPayload, TEST_WEBHOOK_SECRET } from './helper.js'
+import { buildApp, deliver, handlerFolder, loadFixture, messages, settle, signPayload, TEST_WEBHOOK_SECRET } from './helper.js'
 import { handledEventIds } from './fixtures/handler-folders/recording/payment_intent.succeeded.js'
 
-const handlerFolder = (name: string): string => fileURLToPath(new URL(`fixtures/handler-folders/${name}/`, import.meta.url))
 const nowSeconds = (): number => Math.floor(Date.now() / 1000)
 
 test('each seed event type reaches its handler and is acknowledged', async (t) => {
@@ -14,6 +12,7 @@ test('each seed event type reaches its handler and is acknowledged', async (t) =
     const response = await deliver(app, event)
     t.equal(response.statusCode, 200, type)
     t.same(response.json(), { received: true }, type)
+    await settle(app)
     t.ok(logs.some((line) => line.eventId === event.id && line.eventType === type), `${type} logged with its event id`)
   }
 })
@@ -173,8 +172,8 @@ test('a body that is not UTF-8 is refused, whatever its signature', async (t) =>
   t.same(response.json(), { error: 'The request body is not valid JSON: the body is not valid UTF-8', code: 'INVALID_JSON' })
 })
 
-test('a handler that throws answers 500 so Stripe retries, logged with the event id', async (t) => {
-  const { app, logs } = await buildApp(t, { handlersDir: handlerFolder('throwing') })
+test('inline: a handler that throws answers 500 so Stripe retries, logged with the event id', async (t) => {
+  const { app, logs } = await buildApp(t, { handlersDir: handlerFolder('throwing'), env: { PROCESSING_MODE: 'inline' } })
   const event = loadFixture('payment_intent.succeeded')
 
   const response = await deliver(app, event)
@@ -198,6 +197,7 @@ test('concurrent deliveries each run their handler once', async (t) => {
   const responses = await Promise.all(ids.map((id) => deliver(app, { ...event, id })))
 
   t.same(responses.map((response) => response.statusCode), ids.map(() => 200))
+  await settle(app)
   t.same([...handledEventIds].sort(), [...ids].sort())
 })
 

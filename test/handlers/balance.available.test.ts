@@ -1,12 +1,13 @@
 import { test } from 'tap'
 import type Stripe from 'stripe'
-import { buildApp, deliver, loadFixture } from '../helper.js'
+import { buildApp, deliver, loadFixture, settle } from '../helper.js'
 
 test('available balance is logged as totals per currency', async (t) => {
   const { app, logs } = await buildApp(t)
   const event = loadFixture<Stripe.BalanceAvailableEvent>('balance.available')
 
   const response = await deliver(app, event)
+  await settle(app)
 
   t.equal(response.statusCode, 200)
   const line = logs.find((entry) => entry.eventType === 'balance.available' && entry.available !== undefined)
@@ -24,6 +25,7 @@ test('an empty balance says there is nothing available', async (t) => {
   event.data.object.available = []
 
   await deliver(app, event)
+  await settle(app)
 
   t.ok(logs.some((entry) => entry.msg === 'Balance available: nothing'))
 })

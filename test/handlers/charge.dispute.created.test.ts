@@ -1,12 +1,13 @@
 import { test } from 'tap'
 import type Stripe from 'stripe'
-import { buildApp, deliver, loadFixture } from '../helper.js'
+import { buildApp, deliver, loadFixture, settle } from '../helper.js'
 
 test('a new dispute is logged as a warning with its amount, reason and evidence deadline', async (t) => {
   const { app, logs } = await buildApp(t)
   const event = loadFixture<Stripe.ChargeDisputeCreatedEvent>('charge.dispute.created')
 
   const response = await deliver(app, event)
+  await settle(app)
 
   t.equal(response.statusCode, 200)
   const line = logs.find((entry) => entry.eventType === 'charge.dispute.created' && entry.disputeId !== undefined)
@@ -29,6 +30,7 @@ test('a dispute without an evidence deadline is still logged', async (t) => {
   event.data.object.evidence_details.due_by = null
 
   const response = await deliver(app, event)
+  await settle(app)
 
   t.equal(response.statusCode, 200)
   t.match(logs.find((entry) => entry.disputeId !== undefined), { evidenceDueBy: null })

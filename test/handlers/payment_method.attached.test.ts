@@ -1,12 +1,13 @@
 import { test } from 'tap'
 import type Stripe from 'stripe'
-import { buildApp, deliver, loadFixture } from '../helper.js'
+import { buildApp, deliver, loadFixture, settle } from '../helper.js'
 
 test('an attached PaymentMethod is acknowledged and logged with its customer', async (t) => {
   const { app, logs } = await buildApp(t)
   const event = loadFixture<Stripe.PaymentMethodAttachedEvent>('payment_method.attached')
 
   const response = await deliver(app, event)
+  await settle(app)
 
   t.equal(response.statusCode, 200)
   t.same(response.json(), { received: true })

@@ -1,0 +1,136 @@
+// The durable inbox: every verified event is stored before Stripe gets its answer, and its handler
+// runs once per event id, in the background (queued) or before the answer (inline).
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
+import type { FastifyBaseLogger } from 'fastify'
+import type Stripe from 'stripe'
+import type { StripeHandlers } from '../../plugins/stripe-handlers.js'
+import { EventInProgressError, HandlerFailedError } from '../errors.js'
+import type { EventStore, NewEvent, StoredEvent } from '../store/event-store.js'
+import type { RetryPolicy } from './retry-delay.js'
+import { runAttempt, type AttemptContext } from './run-attempt.js'
+import { startEventWorker, type EventWorker, type WorkerOptions } from './event-worker.js'
+
+export type ReceiveOutcome = 'queued' | 'handled' | 'unhandled' | 'duplicate'
+
+export interface EventInbox {
+  /** Takes one verified delivery; throws HandlerFailedError or EventInProgressError in inline mode. */
+  receive: (event: Stripe.Event, payload: Buffer, log: FastifyBaseLogger) => Promise<ReceiveOutcome>
+  /** Resolves when every stored event is settled: for tests in queued mode. */
+  drain: (timeoutMs?: number) => Promise<void>
+  /** Stops the workers, letting running handlers finish within `graceMs`. */
+  stop: (graceMs: number) => Promise<void>
+  readonly store: EventStore | null
+}
+
+export interface InboxOptions extends WorkerOptions {
+  mode: 'queued' | 'inline'
+  leaseMs: number
+  retry: RetryPolicy
+}
+
+function toNewEvent (event: Stripe.Event, payload: Buffer): NewEvent {
+  return {
+    id: event.id,
+    type: event.type,
+    account: typeof event.account === 'string' ? event.account : null,
+    livemode: event.livemode === true,
+    apiVersion: typeof event.api_version === 'string' ? event.api_version : null,
+    created: Number.isFinite(event.created) ? event.created : 0,
+    receivedAt: Date.now(),
+    payload
+  }
+}
+
+/** Without a store: handlers run inline, with no deduplication and no retries but Stripe's. */
+export function createDirectInbox (handlers: StripeHandlers): EventInbox {
+  return {
+    receive: async (event, _payload, log) => {
+      try {
+        return await handlers.dispatch(event, log)
+      } catch (error) {
+        log.error({ err: error, eventId: event.id, eventType: event.type }, `Handler for ${event.type} failed`)
+        throw new HandlerFailedError(event.type)
+      }
+    },
+    drain: async () => {},
+    stop: async () => {},
+    store: null
+  }
+}
+
+export function createStoredInbox (
+  store: EventStore,
+  handlers: StripeHandlers,
+  options: InboxOptions,
+  log: FastifyBaseLogger
+): EventInbox {
+  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
+  const context: AttemptContext = {
+    store,
+    handlers,
+    owner,
+    leaseMs: options.leaseMs,
+    retry: options.mode === 'queued' ? options.retry : null
+  }
+  const worker: EventWorker = startEventWorker(context, options, log)
+
+  function logUnhandled (event: Stripe.Event, eventLog: FastifyBaseLogger): void {
+    eventLog.info({ eventId: event.id, eventType: event.type }, `Unhandled event type: ${event.type}`)
+  }
+
+  async function receiveQueued (event: Stripe.Event, newEvent: NewEvent, eventLog: FastifyBaseLogger): Promise<ReceiveOutcome> {
+    const handled = handlers.has(event.type)
+    if (!(await store.insert(newEvent, { status: handled ? 'pending' : 'unhandled' }))) return 'duplicate'
+    if (!handled) {
+      logUnhandled(event, eventLog)
+      return 'unhandled'
+    }
+    worker.wake()
+    return 'queued'
+  }
+
+  // Claimed at insert, so that no worker can take it between the insert and the handler.
+  async function claimInline (newEvent: NewEvent): Promise<StoredEvent | 'duplicate'> {
+    const now = Date.now()
+    const leaseExpiresAt = now + options.leaseMs
+    if (await store.insert(newEvent, { status: 'processing', owner, leaseExpiresAt })) {
+      return { ...newEvent, status: 'processing', attempts: 1, lastError: null, nextAttemptAt: now, leaseOwner: owner, leaseExpiresAt, handledAt: null }
+    }
+    const claimed = await store.claim(newEvent.id, owner, now, leaseExpiresAt)
+    if (claimed !== null) return claimed
+    const existing = await store.get(newEvent.id)
+    if (existing?.status === 'processing') throw new EventInProgressError(newEvent.id)
+    return 'duplicate'
+  }
+
+  async function receiveInline (event: Stripe.Event, newEvent: NewEvent, eventLog: FastifyBaseLogger): Promise<ReceiveOutcome> {
+    if (!handlers.has(event.type)) {
+      if (!(await store.insert(newEvent, { status: 'unhandled' }))) return 'duplicate'
+      logUnhandled(event, eventLog)
+      return 'unhandled'
+    }
+    const claimed = await claimInline(newEvent)
+    if (claimed === 'duplicate') return 'duplicate'
+    const { result, error } = await runAttempt(context, claimed, event, eventLog)
+    if (result.status === 'failed') {
+      eventLog.error({ err: error, eventId: event.id, eventType: event.type }, `Handler for ${event.type} failed`)
+      throw new HandlerFailedError(event.type)
+    }
+    return 'handled'
+  }
+
+  return {
+    receive: async (event, payload, eventLog) => {
+      const newEvent = toNewEvent(event, payload)
+      const outcome = options.mode === 'queued'
+        ? await receiveQueued(event, newEvent, eventLog)
+        : await receiveInline(event, newEvent, eventLog)
+      if (outcome === 'duplicate') eventLog.info({ eventId: event.id, eventType: event.type }, 'Duplicate delivery acknowledged; the event is stored already')
+      return outcome
+    },
+    drain: worker.drain,
+    stop: worker.stop,
+    store
+  }
+}

@@ -1,0 +1,118 @@
+// The queue's workers: claim due events from the store, run them, repeat. Woken at once when this
+// instance stores an event, and by a poll for retries that fall due and events other replicas stored.
+import type { FastifyBaseLogger } from 'fastify'
+import type Stripe from 'stripe'
+import type { StoredEvent } from '../store/event-store.js'
+import { runAttempt, type AttemptContext } from './run-attempt.js'
+
+export interface WorkerOptions {
+  concurrency: number
+  pollIntervalMs: number
+  /** Settled events older than this many days are pruned; 0 keeps them. */
+  retentionDays: number
+}
+
+export interface EventWorker {
+  /** Looks for due events now, instead of at the next poll. */
+  wake: () => void
+  /** Resolves once no event is pending or being handled anywhere in the store (the test kit's wait). */
+  drain: (timeoutMs?: number) => Promise<void>
+  /** Stops claiming; waits up to `graceMs` for running handlers, then releases what did not finish. */
+  stop: (graceMs: number) => Promise<void>
+}
+
+const pruneEveryMs = 60 * 60 * 1000
+const dayMs = 24 * 60 * 60 * 1000
+const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
+
+export function startEventWorker (context: AttemptContext, options: WorkerOptions, log: FastifyBaseLogger): EventWorker {
+  const running = new Set<Promise<void>>()
+  let stopped = false
+  let claiming = false
+  let claimAgain = false
+  let lastPrune = 0
+
+  async function handle (event: StoredEvent): Promise<void> {
+    const eventLog = log.child({ eventId: event.id, eventType: event.type, attempt: event.attempts })
+    const parsed = JSON.parse(event.payload.toString('utf8')) as Stripe.Event
+    const { result, error } = await runAttempt(context, event, parsed, eventLog)
+    if (result.status === 'pending') {
+      eventLog.warn({ err: error, retryAt: new Date(result.nextAttemptAt).toISOString() }, `Handler for ${event.type} failed; will retry`)
+    } else if (result.status === 'failed') {
+      eventLog.error({ err: error }, `Handler for ${event.type} failed ${event.attempts} times; the event is marked failed`)
+    }
+  }
+
+  function track (event: StoredEvent): void {
+    const work = handle(event)
+      .catch((error: unknown) => log.error({ err: error, eventId: event.id }, 'Could not record an attempt; the lease will expire and the event will be retried'))
+      .finally(() => {
+        running.delete(work)
+        wake()
+      })
+    running.add(work)
+  }
+
+  async function claimWhileFree (): Promise<void> {
+    while (!stopped && running.size < options.concurrency) {
+      const now = Date.now()
+      const batch = await context.store.claimDue(context.owner, now, now + context.leaseMs, options.concurrency - running.size)
+      if (batch.length === 0) return
+      for (const event of batch) track(event)
+    }
+  }
+
+  async function pruneIfDue (): Promise<void> {
+    const now = Date.now()
+    if (options.retentionDays === 0 || now - lastPrune < pruneEveryMs) return
+    lastPrune = now
+    const pruned = await context.store.prune(now - options.retentionDays * dayMs)
+    if (pruned > 0) log.info({ pruned }, `Pruned ${pruned} settled events older than ${options.retentionDays} days`)
+  }
+
+  function wake (): void {
+    if (stopped) return
+    if (claiming) {
+      claimAgain = true
+      return
+    }
+    claiming = true
+    ;(async () => {
+      do {
+        claimAgain = false
+        await claimWhileFree()
+      } while (claimAgain && !stopped)
+      await pruneIfDue()
+    })()
+      .catch((error: unknown) => log.error({ err: error }, 'Could not claim events from the store; retrying at the next poll'))
+      .finally(() => { claiming = false })
+  }
+
+  const poll = setInterval(wake, options.pollIntervalMs)
+  poll.unref()
+  wake()
+
+  async function drain (timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const counts = await context.store.countByStatus()
+      if (counts.pending + counts.processing === 0 && running.size === 0) return
+      if (Date.now() > deadline) {
+        throw new Error(`Events still waiting after ${timeoutMs} ms: ${counts.pending} pending, ${counts.processing} processing`)
+      }
+      wake()
+      await sleep(5)
+    }
+  }
+
+  async function stop (graceMs: number): Promise<void> {
+    stopped = true
+    clearInterval(poll)
+    const finished = Promise.allSettled([...running])
+    await Promise.race([finished, sleep(graceMs)])
+    const released = await context.store.releaseLeases(context.owner)
+    if (released > 0) log.warn({ released }, `Released ${released} events whose handlers did not finish in time; they will be retried`)
+  }
+
+  return { wake, drain, stop }
+}

@@ -1,0 +1,261 @@
+// The event store over any SqlClient. Every claim is one conditional UPDATE, so the database, not
+// JavaScript, decides who runs an event: a duplicate delivery, a second worker or a second replica
+// finds the row already taken.
+import type {
+  Attempt,
+  AttemptResult,
+  EventFilter,
+  EventStatus,
+  EventStore,
+  InsertAs,
+  NewEvent,
+  StoredEvent
+} from './event-store.js'
+import { eventStatuses } from './event-store.js'
+import { migrations } from './schema.js'
+import type { SqlClient, SqlRow, SqlStatement, SqlValue } from './sql-client.js'
+
+const columns = 'id, type, account, livemode, api_version, created, received_at, payload, status, attempts, ' +
+  'last_error, next_attempt_at, lease_owner, lease_expires_at, handled_at'
+
+function toStoredEvent (row: SqlRow): StoredEvent {
+  return {
+    id: row.id as string,
+    type: row.type as string,
+    account: row.account as string | null,
+    livemode: row.livemode === true || row.livemode === 1,
+    apiVersion: row.api_version as string | null,
+    created: Number(row.created),
+    receivedAt: Number(row.received_at),
+    payload: row.payload as Buffer,
+    status: row.status as EventStatus,
+    attempts: Number(row.attempts),
+    lastError: row.last_error as string | null,
+    nextAttemptAt: Number(row.next_attempt_at),
+    leaseOwner: row.lease_owner as string | null,
+    leaseExpiresAt: row.lease_expires_at === null ? null : Number(row.lease_expires_at),
+    handledAt: row.handled_at === null ? null : Number(row.handled_at)
+  }
+}
+
+function toAttempt (row: SqlRow): Attempt {
+  return {
+    eventId: row.event_id as string,
+    attempt: Number(row.attempt),
+    worker: row.worker as string,
+    startedAt: Number(row.started_at),
+    finishedAt: Number(row.finished_at),
+    outcome: row.outcome as Attempt['outcome'],
+    error: row.error as string | null
+  }
+}
+
+/** A WHERE clause and its parameters for a filter, numbered from `firstParam`. */
+function whereClause (filter: EventFilter, firstParam = 1): { sql: string, params: SqlValue[] } {
+  const conditions: string[] = []
+  const params: SqlValue[] = []
+  const next = (value: SqlValue): string => {
+    params.push(value)
+    return `$${firstParam + params.length - 1}`
+  }
+  if (filter.ids !== undefined) {
+    conditions.push(filter.ids.length === 0 ? '1 = 0' : `id IN (${filter.ids.map(next).join(', ')})`)
+  }
+  if (filter.status !== undefined) conditions.push(`status = ${next(filter.status)}`)
+  if (filter.type !== undefined) conditions.push(`type = ${next(filter.type)}`)
+  if (filter.since !== undefined) conditions.push(`received_at >= ${next(filter.since)}`)
+  if (filter.until !== undefined) conditions.push(`received_at < ${next(filter.until)}`)
+  return { sql: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, params }
+}
+
+const claimSet = "status = 'processing', lease_owner = $1, lease_expires_at = $2, attempts = attempts + 1"
+
+export function createSqlEventStore (client: SqlClient): EventStore {
+  const { dialect } = client
+
+  async function appliedVersions (): Promise<Set<number>> {
+    const rows = await client.query({ sql: 'SELECT version FROM stripe_router_migrations' })
+    return new Set(rows.map((row) => Number(row.version)))
+  }
+
+  async function migrate (): Promise<void> {
+    await client.query({
+      sql: 'CREATE TABLE IF NOT EXISTS stripe_router_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)'
+    })
+    const all = migrations(dialect)
+    for (const [index, ddl] of all.entries()) {
+      const version = index + 1
+      if ((await appliedVersions()).has(version)) continue
+      const statements: SqlStatement[] = [
+        ...(dialect.migrationLock === null ? [] : [{ sql: dialect.migrationLock }]),
+        // First, so that a replica that lost the race fails here and rolls back, not halfway.
+        { sql: 'INSERT INTO stripe_router_migrations (version, applied_at) VALUES ($1, $2)', params: [version, Date.now()] },
+        ...ddl.map((sql) => ({ sql }))
+      ]
+      try {
+        await client.transaction(statements)
+      } catch (error) {
+        if (!(await appliedVersions()).has(version)) throw error
+      }
+    }
+  }
+
+  async function insert (event: NewEvent, as: InsertAs): Promise<boolean> {
+    const leased = as.status === 'processing'
+    const rows = await client.query({
+      sql: `INSERT INTO stripe_events (id, type, account, livemode, api_version, created, received_at, payload,
+              status, attempts, next_attempt_at, lease_owner, lease_expires_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+            ON CONFLICT (id) DO NOTHING RETURNING id`,
+      params: [
+        event.id, event.type, event.account, event.livemode, event.apiVersion, event.created, event.receivedAt,
+        event.payload, as.status, leased ? 1 : 0, event.receivedAt,
+        leased ? as.owner : null, leased ? as.leaseExpiresAt : null
+      ]
+    })
+    return rows.length === 1
+  }
+
+  async function claim (id: string, owner: string, now: number, leaseExpiresAt: number): Promise<StoredEvent | null> {
+    const rows = await client.query({
+      sql: `UPDATE stripe_events SET ${claimSet}
+            WHERE id = $3 AND (status IN ('pending', 'failed') OR (status = 'processing' AND lease_expires_at < $4))
+            RETURNING ${columns}`,
+      params: [owner, leaseExpiresAt, id, now]
+    })
+    return rows[0] === undefined ? null : toStoredEvent(rows[0])
+  }
+
+  async function claimDue (owner: string, now: number, leaseExpiresAt: number, limit: number): Promise<StoredEvent[]> {
+    const rows = await client.query({
+      sql: `UPDATE stripe_events SET ${claimSet}
+            WHERE id IN (
+              SELECT id FROM stripe_events
+              WHERE (status = 'pending' AND next_attempt_at <= $3) OR (status = 'processing' AND lease_expires_at < $3)
+              ORDER BY next_attempt_at
+              LIMIT $4 ${dialect.skipLocked}
+            )
+            RETURNING ${columns}`,
+      params: [owner, leaseExpiresAt, now, limit]
+    })
+    return rows.map(toStoredEvent)
+  }
+
+  async function renewLease (id: string, owner: string, leaseExpiresAt: number): Promise<boolean> {
+    const rows = await client.query({
+      sql: `UPDATE stripe_events SET lease_expires_at = $1
+            WHERE id = $2 AND status = 'processing' AND lease_owner = $3 RETURNING id`,
+      params: [leaseExpiresAt, id, owner]
+    })
+    return rows.length === 1
+  }
+
+  async function finishAttempt (attempt: Attempt, result: AttemptResult): Promise<boolean> {
+    const settled = result.status === 'handled' || result.status === 'unhandled'
+    const error = 'error' in result ? result.error : null
+    const [, updated] = await client.transaction([
+      {
+        sql: `INSERT INTO stripe_event_attempts (event_id, attempt, worker, started_at, finished_at, outcome, error)
+              VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        params: [attempt.eventId, attempt.attempt, attempt.worker, attempt.startedAt, attempt.finishedAt, attempt.outcome, attempt.error]
+      },
+      {
+        sql: `UPDATE stripe_events
+              SET status = $1, last_error = $2, next_attempt_at = $3, handled_at = $4, lease_owner = NULL, lease_expires_at = NULL
+              WHERE id = $5 AND status = 'processing' AND lease_owner = $6 RETURNING id`,
+        params: [
+          result.status,
+          error,
+          result.status === 'pending' ? result.nextAttemptAt : attempt.finishedAt,
+          settled ? attempt.finishedAt : null,
+          attempt.eventId,
+          attempt.worker
+        ]
+      }
+    ])
+    return updated?.length === 1
+  }
+
+  async function releaseLeases (owner: string): Promise<number> {
+    // The interrupted attempt did not finish, so it does not count against the event's attempts.
+    const rows = await client.query({
+      sql: `UPDATE stripe_events SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL,
+              attempts = attempts - 1, next_attempt_at = $2
+            WHERE status = 'processing' AND lease_owner = $1 RETURNING id`,
+      params: [owner, Date.now()]
+    })
+    return rows.length
+  }
+
+  async function get (id: string): Promise<StoredEvent | null> {
+    const rows = await client.query({ sql: `SELECT ${columns} FROM stripe_events WHERE id = $1`, params: [id] })
+    return rows[0] === undefined ? null : toStoredEvent(rows[0])
+  }
+
+  async function attempts (id: string): Promise<Attempt[]> {
+    const rows = await client.query({
+      sql: 'SELECT * FROM stripe_event_attempts WHERE event_id = $1 ORDER BY attempt, started_at',
+      params: [id]
+    })
+    return rows.map(toAttempt)
+  }
+
+  async function list (filter: EventFilter): Promise<StoredEvent[]> {
+    const where = whereClause(filter)
+    const limit = filter.limit ?? 100
+    const rows = await client.query({
+      sql: `SELECT ${columns} FROM stripe_events ${where.sql} ORDER BY received_at DESC, id LIMIT ${Math.trunc(limit)}`,
+      params: where.params
+    })
+    return rows.map(toStoredEvent)
+  }
+
+  async function requeue (filter: EventFilter, force: boolean, now: number): Promise<string[]> {
+    const where = whereClause(filter, 3)
+    const allowed = force
+      ? "status <> 'processing' OR lease_expires_at < $2"
+      : "status IN ('failed', 'pending') OR (status = 'processing' AND lease_expires_at < $2)"
+    const rows = await client.query({
+      // A replayed event gets a fresh budget of attempts; stripe_event_attempts keeps the history.
+      sql: `UPDATE stripe_events SET status = 'pending', next_attempt_at = $1, lease_owner = NULL, lease_expires_at = NULL,
+              attempts = 0
+            ${where.sql === '' ? 'WHERE' : `${where.sql} AND`} (${allowed})
+            RETURNING id`,
+      params: [now, now, ...where.params]
+    })
+    return rows.map((row) => row.id as string)
+  }
+
+  async function prune (before: number): Promise<number> {
+    const rows = await client.query({
+      sql: "DELETE FROM stripe_events WHERE status IN ('handled', 'unhandled') AND received_at < $1 RETURNING id",
+      params: [before]
+    })
+    return rows.length
+  }
+
+  async function countByStatus (): Promise<Record<EventStatus, number>> {
+    const rows = await client.query({ sql: 'SELECT status, COUNT(*) AS count FROM stripe_events GROUP BY status' })
+    const counts = Object.fromEntries(eventStatuses.map((status) => [status, 0])) as Record<EventStatus, number>
+    for (const row of rows) counts[row.status as EventStatus] = Number(row.count)
+    return counts
+  }
+
+  return {
+    kind: dialect.name,
+    migrate,
+    insert,
+    claim,
+    claimDue,
+    renewLease,
+    finishAttempt,
+    releaseLeases,
+    get,
+    attempts,
+    list,
+    requeue,
+    prune,
+    countByStatus,
+    close: client.close
+  }
+}
