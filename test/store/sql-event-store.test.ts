@@ -1,0 +1,186 @@
+// The store's contract, run against the real SQLite file and the real PostgreSQL alike.
+import { join } from 'node:path'
+import { test, type Test } from 'tap'
+import type { EventStore, NewEvent } from '../../src/store/event-store.js'
+import { openPostgresClient } from '../../src/store/postgres-client.js'
+import { createSqlEventStore } from '../../src/store/sql-event-store.js'
+import { openSqliteClient } from '../../src/store/sqlite-client.js'
+import { temporaryDir } from '../helper.js'
+import { freshPostgresSchema } from '../postgres.js'
+
+type OpenStore = (t: Test) => Promise<EventStore | null>
+
+const backends: Record<string, OpenStore> = {
+  sqlite: async (t) => createSqlEventStore(openSqliteClient(join(temporaryDir(t), 'events.sqlite'))),
+  postgres: async (t) => {
+    const url = await freshPostgresSchema(t)
+    return url === null ? null : createSqlEventStore(openPostgresClient(url))
+  }
+}
+
+function newEvent (id: string, overrides: Partial<NewEvent> = {}): NewEvent {
+  return {
+    id,
+    type: 'payment_intent.succeeded',
+    account: null,
+    livemode: false,
+    apiVersion: '2026-10-28.endive',
+    created: 1764244800,
+    receivedAt: Date.now(),
+    payload: Buffer.from(JSON.stringify({ id, object: 'event' })),
+    ...overrides
+  }
+}
+
+async function ready (t: Test, open: OpenStore): Promise<EventStore | null> {
+  const store = await open(t)
+  if (store === null) return null
+  t.teardown(() => store.close())
+  await store.migrate()
+  return store
+}
+
+for (const [backend, open] of Object.entries(backends)) {
+  test(`${backend}: migrating twice, or from two instances at once, is harmless`, async (t) => {
+    const store = await ready(t, open)
+    if (store === null) return
+    await store.migrate()
+    t.same(await store.countByStatus(), { pending: 0, processing: 0, handled: 0, unhandled: 0, failed: 0 })
+  })
+
+  test(`${backend}: an event is stored once per id, with every field and the exact bytes`, async (t) => {
+    const store = await ready(t, open)
+    if (store === null) return
+    const payload = Buffer.from('{"id":"evt_1", "note":"Größe ☕"}\n')
+    const event = newEvent('evt_1', { account: 'acct_1Abc', livemode: true, payload })
+    t.equal(await store.insert(event, { status: 'pending' }), true)
+    t.equal(await store.insert({ ...event, type: 'charge.succeeded' }, { status: 'pending' }), false, 'the second insert is refused')
+    const stored = await store.get('evt_1')
+    t.match(stored, {
+      id: 'evt_1', type: 'payment_intent.succeeded', account: 'acct_1Abc', livemode: true,
+      apiVersion: '2026-10-28.endive', created: 1764244800, receivedAt: event.receivedAt,
+      status: 'pending', attempts: 0, lastError: null, leaseOwner: null, handledAt: null
+    })
+    t.ok(stored?.payload.equals(payload), 'the payload bytes are exactly those received')
+    t.equal(await store.get('evt_missing'), null)
+  })
+
+  test(`${backend}: concurrent inserts of one id store it once`, async (t) => {
+    const store = await ready(t, open)
+    if (store === null) return
+    const results = await Promise.all(Array.from({ length: 20 }, async () => await store.insert(newEvent('evt_race'), { status: 'pending' })))
+    t.equal(results.filter(Boolean).length, 1)
+  })
+
+  test(`${backend}: a claim is atomic: of many concurrent claimers, one wins`, async (t) => {
+    const store = await ready(t, open)
+    if (store === null) return
+    await store.insert(newEvent('evt_claim'), { status: 'pending' })
+    const now = Date.now()
+    const claims = await Promise.all(Array.from({ length: 10 }, async (_, index) => await store.claim('evt_claim', `worker-${index}`, now, now + 60_000)))
+    const winners = claims.filter((claim) => claim !== null)
+    t.equal(winners.length, 1)
+    t.match(winners[0], { status: 'processing', attempts: 1 })
+    t.equal(await store.claim('evt_claim', 'late', now, now + 60_000), null, 'a held lease cannot be claimed')
+    t.match(await store.claim('evt_claim', 'rescuer', now + 61_000, now + 120_000), { leaseOwner: 'rescuer', attempts: 2 }, 'an expired lease can')
+  })
+
+  test(`${backend}: claimDue hands each due event to one worker, and not before it is due`, async (t) => {
+    const store = await ready(t, open)
+    if (store === null) return
+    const now = Date.now()
+    for (let index = 0; index < 30; index++) await store.insert(newEvent(`evt_due_${index}`, { receivedAt: now - 1000 }), { status: 'pending' })
+    await store.insert(newEvent('evt_settled'), { status: 'unhandled' })
+    const batches = await Promise.all(['a', 'b', 'c'].map(async (worker) => await store.claimDue(worker, now, now + 60_000, 20)))
+    const claimed = batches.flat().map((event) => event.id)
+    t.equal(claimed.length, 30)
+    t.equal(new Set(claimed).size, 30, 'no event went to two workers')
+    t.notOk(claimed.includes('evt_settled'))
+
+    const first = batches.flat()[0]
+    if (first === undefined) throw new Error('nothing claimed')
+    await store.finishAttempt(
+      { eventId: first.id, attempt: 1, worker: first.leaseOwner ?? '', startedAt: now, finishedAt: now, outcome: 'failed', error: 'Error: boom' },
+      { status: 'pending', error: 'Error: boom', nextAttemptAt: now + 5000 }
+    )
+    t.same(await store.claimDue('d', now + 4000, now + 60_000, 50), [], 'a retry is not due before its time')
+    t.same((await store.claimDue('d', now + 5000, now + 60_000, 50)).map((event) => event.id), [first.id])
+  })
+
+  test(`${backend}: finishing an attempt settles the event and keeps the history`, async (t) => {
+    const store = await ready(t, open)
+    if (store === null) return
+    const now = Date.now()
+    await store.insert(newEvent('evt_done'), { status: 'processing', owner: 'w1', leaseExpiresAt: now + 60_000 })
+    t.equal(await store.renewLease('evt_done', 'w1', now + 120_000), true)
+    t.equal(await store.renewLease('evt_done', 'w2', now + 120_000), false, 'only the holder renews')
+    const lost = await store.finishAttempt(
+      { eventId: 'evt_done', attempt: 1, worker: 'w2', startedAt: now, finishedAt: now + 1, outcome: 'handled', error: null },
+      { status: 'handled' }
+    )
+    t.equal(lost, false, 'a worker that lost the lease cannot settle the event')
+    t.equal(await store.finishAttempt(
+      { eventId: 'evt_done', attempt: 1, worker: 'w1', startedAt: now, finishedAt: now + 2, outcome: 'handled', error: null },
+      { status: 'handled' }
+    ), true)
+    t.match(await store.get('evt_done'), { status: 'handled', handledAt: now + 2, leaseOwner: null, lastError: null })
+    t.same((await store.attempts('evt_done')).map((attempt) => [attempt.worker, attempt.outcome]), [['w2', 'handled'], ['w1', 'handled']])
+    t.equal(await store.claim('evt_done', 'w3', now + 999_999, now + 999_999), null, 'a handled event is never claimed again')
+  })
+
+  test(`${backend}: releasing leases hands unfinished events back at once`, async (t) => {
+    const store = await ready(t, open)
+    if (store === null) return
+    const now = Date.now()
+    await store.insert(newEvent('evt_mine'), { status: 'processing', owner: 'stopping', leaseExpiresAt: now + 60_000 })
+    await store.insert(newEvent('evt_theirs'), { status: 'processing', owner: 'other', leaseExpiresAt: now + 60_000 })
+    t.equal(await store.releaseLeases('stopping'), 1)
+    t.match(await store.get('evt_mine'), { status: 'pending', attempts: 0, leaseOwner: null })
+    t.match(await store.get('evt_theirs'), { status: 'processing', leaseOwner: 'other' })
+  })
+
+  test(`${backend}: requeue keeps handled events handled unless forced`, async (t) => {
+    const store = await ready(t, open)
+    if (store === null) return
+    const now = Date.now()
+    await store.insert(newEvent('evt_failed', { type: 'invoice.paid' }), { status: 'processing', owner: 'w', leaseExpiresAt: now + 60_000 })
+    await store.finishAttempt(
+      { eventId: 'evt_failed', attempt: 1, worker: 'w', startedAt: now, finishedAt: now, outcome: 'failed', error: 'Error: down' },
+      { status: 'failed', error: 'Error: down' }
+    )
+    await store.insert(newEvent('evt_handled'), { status: 'processing', owner: 'w', leaseExpiresAt: now + 60_000 })
+    await store.finishAttempt(
+      { eventId: 'evt_handled', attempt: 1, worker: 'w', startedAt: now, finishedAt: now, outcome: 'handled', error: null },
+      { status: 'handled' }
+    )
+    t.same(await store.requeue({ ids: ['evt_handled'] }, false, now), [], 'handled stays handled')
+    t.same(await store.requeue({ status: 'failed' }, false, now), ['evt_failed'])
+    t.match(await store.get('evt_failed'), { status: 'pending', attempts: 0, lastError: 'Error: down' })
+    t.same(await store.requeue({ ids: ['evt_handled'] }, true, now), ['evt_handled'], 'forced')
+    t.same(await store.requeue({ ids: [] }, true, now), [])
+  })
+
+  test(`${backend}: list filters by status, type and time; prune keeps failed events`, async (t) => {
+    const store = await ready(t, open)
+    if (store === null) return
+    const day = 24 * 60 * 60 * 1000
+    const now = Date.now()
+    await store.insert(newEvent('evt_old_handled', { receivedAt: now - 40 * day }), { status: 'unhandled' })
+    await store.insert(newEvent('evt_old_failed', { receivedAt: now - 40 * day, type: 'invoice.paid' }), { status: 'processing', owner: 'w', leaseExpiresAt: now })
+    await store.finishAttempt(
+      { eventId: 'evt_old_failed', attempt: 1, worker: 'w', startedAt: now, finishedAt: now, outcome: 'failed', error: 'x' },
+      { status: 'failed', error: 'x' }
+    )
+    await store.insert(newEvent('evt_new', { receivedAt: now }), { status: 'pending' })
+
+    t.same((await store.list({})).map((event) => event.id), ['evt_new', 'evt_old_failed', 'evt_old_handled'], 'newest first')
+    t.same((await store.list({ status: 'failed' })).map((event) => event.id), ['evt_old_failed'])
+    t.same((await store.list({ type: 'invoice.paid' })).map((event) => event.id), ['evt_old_failed'])
+    t.same((await store.list({ since: now - day })).map((event) => event.id), ['evt_new'])
+    t.same((await store.list({ until: now - day, limit: 1 })).length, 1)
+
+    t.equal(await store.prune(now - 30 * day), 1)
+    t.same((await store.list({})).map((event) => event.id).sort(), ['evt_new', 'evt_old_failed'])
+    t.same(await store.attempts('evt_old_handled'), [])
+  })
+}
