@@ -108,8 +108,10 @@ export function startEventWorker (context: AttemptContext, options: WorkerOption
   async function stop (graceMs: number): Promise<void> {
     stopped = true
     clearInterval(poll)
-    const finished = Promise.allSettled([...running])
-    await Promise.race([finished, sleep(graceMs)])
+    let graceTimer: NodeJS.Timeout | undefined
+    const graceOver = new Promise((resolve) => { graceTimer = setTimeout(resolve, graceMs) })
+    await Promise.race([Promise.allSettled([...running]), graceOver])
+    clearTimeout(graceTimer)
     const released = await context.store.releaseLeases(context.owner)
     if (released > 0) log.warn({ released }, `Released ${released} events whose handlers did not finish in time; they will be retried`)
   }
