@@ -15,6 +15,8 @@ declare module 'fastify' {
 export interface ConfigOptions {
   /** The environment to read: `process.env` in the server, plain data in tests. */
   env: Record<string, string | undefined>
+  /** Operator commands read the store, not deliveries: they need no signing secret. */
+  secretOptional?: boolean
 }
 
 interface AjvError {
@@ -37,8 +39,9 @@ function explainInvalidEnv (error: Error & { errors?: AjvError[] }, env: ConfigO
   return `${name} ${first.message ?? 'is invalid'}${shown}.${describeSetting(name)}`
 }
 
-function parseWebhookSecrets (settings: Settings, log: { warn: (msg: string) => void }): string[] {
+function parseWebhookSecrets (settings: Settings, log: { warn: (msg: string) => void }, optional: boolean): string[] {
   const raw = settings.STRIPE_WEBHOOK_SECRET?.trim() ?? ''
+  if (raw === '' && optional) return []
   if (raw === '') {
     if (settings.NODE_ENV === 'development') {
       log.warn(`STRIPE_WEBHOOK_SECRET is not set: using the local development secret ${LOCAL_DEVELOPMENT_SECRET}. ` +
@@ -66,7 +69,7 @@ const config: FastifyPluginAsync<ConfigOptions> = async (fastify, opts) => {
   } catch (error) {
     throw new InvalidSettingError(explainInvalidEnv(error as Error, opts.env))
   }
-  fastify.config.webhookSecrets = parseWebhookSecrets(fastify.config, fastify.log)
+  fastify.config.webhookSecrets = parseWebhookSecrets(fastify.config, fastify.log, opts.secretOptional === true)
   fastify.log.level = fastify.config.LOG_LEVEL
 }
 
