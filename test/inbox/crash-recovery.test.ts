@@ -1,0 +1,121 @@
+// The real server, killed with SIGKILL in the middle of a stream of signed events, then restarted on
+// the same SQLite file: every event that got a 2xx is handled, and none twice, by the store's record.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { test } from 'tap'
+import type Stripe from 'stripe'
+import { createSqlEventStore } from '../../src/store/sql-event-store.js'
+import { openSqliteClient } from '../../src/store/sqlite-client.js'
+import { handlerFolder, loadFixture, signPayload, temporaryDir, TEST_WEBHOOK_SECRET } from '../helper.js'
+
+const projectRoot = fileURLToPath(new URL('../../', import.meta.url))
+
+interface RunningServer {
+  child: ChildProcess
+  url: string
+}
+
+async function startServer (dataDir: string): Promise<RunningServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: projectRoot,
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATA_DIR: dataDir,
+      HANDLERS_DIR: handlerFolder('crash'),
+      LEASE_SECONDS: '1',
+      POLL_INTERVAL_MS: '50',
+      LOG_LEVEL: 'info'
+    },
+    stdio: ['ignore', 'pipe', 'inherit']
+  })
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the server exited with ${code} before listening`)))
+    lines.on('line', (line) => {
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line)
+      if (match?.[1] !== undefined) resolve(match[1])
+    })
+  })
+  return { child, url }
+}
+
+async function post (url: string, event: object): Promise<number | 'no answer'> {
+  const payload = JSON.stringify(event)
+  try {
+    const response = await fetch(`${url}/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': signPayload(payload) },
+      body: payload
+    })
+    await response.arrayBuffer()
+    return response.status
+  } catch {
+    return 'no answer'
+  }
+}
+
+test('SIGKILL mid-stream, then restart: every acknowledged event is handled exactly once', async (t) => {
+  const dataDir = temporaryDir(t)
+  const template = loadFixture<Stripe.PaymentIntentSucceededEvent>('payment_intent.succeeded')
+  const events = Array.from({ length: 400 }, (_, index) => ({ ...template, id: `evt_crash_${index}` }))
+  const acknowledged = new Set<string>()
+
+  const first = await startServer(dataDir)
+  t.teardown(() => first.child.kill('SIGKILL'))
+  let next = 0
+  let killed = false
+  // Eight senders in parallel, as Stripe's deliveries overlap; the kill lands after 150 answers.
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (next < events.length && !killed) {
+      const event = events[next++] as Stripe.Event
+      const status = await post(first.url, event)
+      if (status === 200) acknowledged.add(event.id)
+      if (acknowledged.size >= 150 && !killed) {
+        killed = true
+        first.child.kill('SIGKILL')
+      }
+    }
+  }))
+  await new Promise((resolve) => first.child.once('exit', resolve))
+  t.ok(acknowledged.size >= 150, `${acknowledged.size} events acknowledged before the kill`)
+
+  const second = await startServer(dataDir)
+  t.teardown(() => second.child.kill('SIGKILL'))
+  // Stripe redelivers what got no 2xx; those are stored and handled too, once.
+  for (const event of events.slice(0, next)) {
+    if (!acknowledged.has(event.id) && (await post(second.url, event)) === 200) acknowledged.add(event.id)
+  }
+
+  const store = createSqlEventStore(openSqliteClient(join(dataDir, 'events.sqlite')))
+  t.teardown(() => store.close())
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    const counts = await store.countByStatus()
+    if (counts.pending + counts.processing === 0 || Date.now() > deadline) break
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+
+  const unsettled: string[] = []
+  const handledTwice: string[] = []
+  let interrupted = 0
+  for (const id of acknowledged) {
+    const event = await store.get(id)
+    if (event?.status !== 'handled') unsettled.push(`${id}:${event?.status ?? 'missing'}`)
+    const attempts = await store.attempts(id)
+    if (attempts.filter((attempt) => attempt.outcome === 'handled').length !== 1) handledTwice.push(id)
+    if ((event?.attempts ?? 0) > 1) interrupted++
+  }
+  t.same(unsettled, [], 'every acknowledged event is handled')
+  t.same(handledTwice, [], 'no event is recorded as handled more than once')
+  t.comment(`${acknowledged.size} acknowledged; ${interrupted} were taken over after the kill`)
+
+  second.child.kill('SIGTERM')
+  const exitCode = await new Promise((resolve) => second.child.once('exit', resolve))
+  t.equal(exitCode, 0, 'SIGTERM exits cleanly')
+})
