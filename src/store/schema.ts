@@ -13,7 +13,6 @@ export function migrations (dialect: SqlDialect): string[][] {
         api_version TEXT,
         created BIGINT NOT NULL,
         received_at BIGINT NOT NULL,
-        payload ${dialect.bytesType} NOT NULL,
         status TEXT NOT NULL,
         attempts INTEGER NOT NULL DEFAULT 0,
         last_error TEXT,
@@ -22,10 +21,17 @@ export function migrations (dialect: SqlDialect): string[][] {
         lease_expires_at BIGINT,
         handled_at BIGINT
       )`,
-      // The workers' queue: what is due, and what was abandoned by a crashed worker.
-      'CREATE INDEX stripe_events_due ON stripe_events (status, next_attempt_at)',
+      // The workers' queue holds only unsettled events, so claiming stays cheap however many are kept.
+      // A claimed event's next_attempt_at is its lease's end: due again if its worker dies.
+      "CREATE INDEX stripe_events_due ON stripe_events (next_attempt_at) WHERE status IN ('pending', 'processing')",
       'CREATE INDEX stripe_events_by_type ON stripe_events (type, received_at)',
       'CREATE INDEX stripe_events_by_received ON stripe_events (received_at)',
+      // The body lives apart from the event's status, written once: a status change then rewrites a
+      // small row, not the whole payload (SQLite rewrites rows whole).
+      `CREATE TABLE stripe_event_payloads (
+        event_id TEXT PRIMARY KEY REFERENCES stripe_events (id) ON DELETE CASCADE,
+        payload ${dialect.bytesType} NOT NULL
+      )`,
       `CREATE TABLE stripe_event_attempts (
         event_id TEXT NOT NULL REFERENCES stripe_events (id) ON DELETE CASCADE,
         attempt INTEGER NOT NULL,

@@ -14,11 +14,14 @@ import type {
 import { eventStatuses } from './event-store.js'
 import { migrations } from './schema.js'
 import type { SqlClient, SqlRow, SqlStatement, SqlValue } from './sql-client.js'
+import { createWriteBatcher } from './write-batcher.js'
 
-const columns = 'id, type, account, livemode, api_version, created, received_at, payload, status, attempts, ' +
+const columns = 'id, type, account, livemode, api_version, created, received_at, status, attempts, ' +
   'last_error, next_attempt_at, lease_owner, lease_expires_at, handled_at'
+const columnsWithPayload = `${columns.split(', ').map((column) => `e.${column}`).join(', ')}, p.payload`
+const withPayload = 'stripe_events e JOIN stripe_event_payloads p ON p.event_id = e.id'
 
-function toStoredEvent (row: SqlRow): StoredEvent {
+function toStoredEvent (row: SqlRow, payload = row.payload as Buffer): StoredEvent {
   return {
     id: row.id as string,
     type: row.type as string,
@@ -27,7 +30,7 @@ function toStoredEvent (row: SqlRow): StoredEvent {
     apiVersion: row.api_version as string | null,
     created: Number(row.created),
     receivedAt: Number(row.received_at),
-    payload: row.payload as Buffer,
+    payload,
     status: row.status as EventStatus,
     attempts: Number(row.attempts),
     lastError: row.last_error as string | null,
@@ -68,7 +71,7 @@ function whereClause (filter: EventFilter, firstParam = 1): { sql: string, param
   return { sql: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, params }
 }
 
-const claimSet = "status = 'processing', lease_owner = $1, lease_expires_at = $2, attempts = attempts + 1"
+const claimSet = "status = 'processing', lease_owner = $1, lease_expires_at = $2, next_attempt_at = $2, attempts = attempts + 1"
 
 export function createSqlEventStore (client: SqlClient): EventStore {
   const { dialect } = client
@@ -100,20 +103,60 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     }
   }
 
-  async function insert (event: NewEvent, as: InsertAs): Promise<boolean> {
-    const leased = as.status === 'processing'
-    const rows = await client.query({
-      sql: `INSERT INTO stripe_events (id, type, account, livemode, api_version, created, received_at, payload,
-              status, attempts, next_attempt_at, lease_owner, lease_expires_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-            ON CONFLICT (id) DO NOTHING RETURNING id`,
-      params: [
+  // One multi-row INSERT per batch. An id twice in a batch is written once; its later copies are duplicates.
+  async function insertBatch (items: Array<{ event: NewEvent, as: InsertAs }>): Promise<boolean[]> {
+    const firstOfId = new Map<string, number>()
+    items.forEach(({ event }, index) => { if (!firstOfId.has(event.id)) firstOfId.set(event.id, index) })
+    const params: SqlValue[] = []
+    const rows: string[] = []
+    const payloadParams: SqlValue[] = []
+    const payloadRows: string[] = []
+    for (const index of firstOfId.values()) {
+      const { event, as } = items[index] as { event: NewEvent, as: InsertAs }
+      const leased = as.status === 'processing'
+      const first = params.length
+      params.push(
         event.id, event.type, event.account, event.livemode, event.apiVersion, event.created, event.receivedAt,
-        event.payload, as.status, leased ? 1 : 0, event.receivedAt,
+        as.status, leased ? 1 : 0, leased ? as.leaseExpiresAt : event.receivedAt,
         leased ? as.owner : null, leased ? as.leaseExpiresAt : null
-      ]
+      )
+      rows.push(`(${Array.from({ length: 12 }, (_, offset) => `$${first + offset + 1}`).join(', ')})`)
+      payloadParams.push(event.id, event.payload)
+      payloadRows.push(`($${payloadParams.length - 1}, $${payloadParams.length})`)
+    }
+    // A stored event's payload is stored already: the second insert then does nothing for it.
+    const [inserted = []] = await client.transaction([
+      {
+        sql: `INSERT INTO stripe_events (id, type, account, livemode, api_version, created, received_at,
+                status, attempts, next_attempt_at, lease_owner, lease_expires_at)
+              VALUES ${rows.join(', ')}
+              ON CONFLICT (id) DO NOTHING RETURNING id`,
+        params
+      },
+      {
+        sql: `INSERT INTO stripe_event_payloads (event_id, payload) VALUES ${payloadRows.join(', ')}
+              ON CONFLICT (event_id) DO NOTHING`,
+        params: payloadParams
+      }
+    ])
+    const insertedIds = new Set(inserted.map((row) => row.id as string))
+    return items.map(({ event }, index) => firstOfId.get(event.id) === index && insertedIds.has(event.id))
+  }
+  const inserts = createWriteBatcher(insertBatch, 500)
+
+  async function insert (event: NewEvent, as: InsertAs): Promise<boolean> {
+    return await inserts.add({ event, as })
+  }
+
+  async function attachPayloads (rows: SqlRow[]): Promise<StoredEvent[]> {
+    if (rows.length === 0) return []
+    const ids = rows.map((row) => row.id as string)
+    const payloads = await client.query({
+      sql: `SELECT event_id, payload FROM stripe_event_payloads WHERE event_id IN (${ids.map((_, index) => `$${index + 1}`).join(', ')})`,
+      params: ids
     })
-    return rows.length === 1
+    const byId = new Map(payloads.map((row) => [row.event_id as string, row.payload as Buffer]))
+    return rows.map((row) => toStoredEvent(row, byId.get(row.id as string) ?? Buffer.alloc(0)))
   }
 
   async function claim (id: string, owner: string, now: number, leaseExpiresAt: number): Promise<StoredEvent | null> {
@@ -123,7 +166,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
             RETURNING ${columns}`,
       params: [owner, leaseExpiresAt, id, now]
     })
-    return rows[0] === undefined ? null : toStoredEvent(rows[0])
+    return (await attachPayloads(rows))[0] ?? null
   }
 
   async function claimDue (owner: string, now: number, leaseExpiresAt: number, limit: number): Promise<StoredEvent[]> {
@@ -131,29 +174,29 @@ export function createSqlEventStore (client: SqlClient): EventStore {
       sql: `UPDATE stripe_events SET ${claimSet}
             WHERE id IN (
               SELECT id FROM stripe_events
-              WHERE (status = 'pending' AND next_attempt_at <= $3) OR (status = 'processing' AND lease_expires_at < $3)
+              WHERE status IN ('pending', 'processing') AND next_attempt_at <= $3
               ORDER BY next_attempt_at
               LIMIT $4 ${dialect.skipLocked}
             )
             RETURNING ${columns}`,
       params: [owner, leaseExpiresAt, now, limit]
     })
-    return rows.map(toStoredEvent)
+    return await attachPayloads(rows)
   }
 
   async function renewLease (id: string, owner: string, leaseExpiresAt: number): Promise<boolean> {
     const rows = await client.query({
-      sql: `UPDATE stripe_events SET lease_expires_at = $1
+      sql: `UPDATE stripe_events SET lease_expires_at = $1, next_attempt_at = $1
             WHERE id = $2 AND status = 'processing' AND lease_owner = $3 RETURNING id`,
       params: [leaseExpiresAt, id, owner]
     })
     return rows.length === 1
   }
 
-  async function finishAttempt (attempt: Attempt, result: AttemptResult): Promise<boolean> {
+  function finishStatements ({ attempt, result }: { attempt: Attempt, result: AttemptResult }): SqlStatement[] {
     const settled = result.status === 'handled' || result.status === 'unhandled'
     const error = 'error' in result ? result.error : null
-    const [, updated] = await client.transaction([
+    return [
       {
         sql: `INSERT INTO stripe_event_attempts (event_id, attempt, worker, started_at, finished_at, outcome, error)
               VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -172,8 +215,18 @@ export function createSqlEventStore (client: SqlClient): EventStore {
           attempt.worker
         ]
       }
-    ])
-    return updated?.length === 1
+    ]
+  }
+
+  // Each attempt is its history row and its status change; a batch of them is one transaction.
+  async function finishBatch (items: Array<{ attempt: Attempt, result: AttemptResult }>): Promise<boolean[]> {
+    const results = await client.transaction(items.flatMap(finishStatements))
+    return items.map((_, index) => results[index * 2 + 1]?.length === 1)
+  }
+  const finishes = createWriteBatcher(finishBatch, 200)
+
+  async function finishAttempt (attempt: Attempt, result: AttemptResult): Promise<boolean> {
+    return await finishes.add({ attempt, result })
   }
 
   async function releaseLeases (owner: string): Promise<number> {
@@ -188,7 +241,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
   }
 
   async function get (id: string): Promise<StoredEvent | null> {
-    const rows = await client.query({ sql: `SELECT ${columns} FROM stripe_events WHERE id = $1`, params: [id] })
+    const rows = await client.query({ sql: `SELECT ${columnsWithPayload} FROM ${withPayload} WHERE e.id = $1`, params: [id] })
     return rows[0] === undefined ? null : toStoredEvent(rows[0])
   }
 
@@ -204,10 +257,10 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     const where = whereClause(filter)
     const limit = filter.limit ?? 100
     const rows = await client.query({
-      sql: `SELECT ${columns} FROM stripe_events ${where.sql} ORDER BY received_at DESC, id LIMIT ${Math.trunc(limit)}`,
+      sql: `SELECT ${columnsWithPayload} FROM ${withPayload} ${where.sql} ORDER BY received_at DESC, id LIMIT ${Math.trunc(limit)}`,
       params: where.params
     })
-    return rows.map(toStoredEvent)
+    return rows.map((row) => toStoredEvent(row))
   }
 
   async function requeue (filter: EventFilter, force: boolean, now: number): Promise<string[]> {

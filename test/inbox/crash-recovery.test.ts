@@ -45,6 +45,11 @@ async function startServer (dataDir: string): Promise<RunningServer> {
   return { child, url }
 }
 
+async function exited (child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
+  return await new Promise((resolve) => child.once('exit', resolve))
+}
+
 async function post (url: string, event: object): Promise<number | 'no answer'> {
   const payload = JSON.stringify(event)
   try {
@@ -82,7 +87,7 @@ test('SIGKILL mid-stream, then restart: every acknowledged event is handled exac
       }
     }
   }))
-  await new Promise((resolve) => first.child.once('exit', resolve))
+  await exited(first.child)
   t.ok(acknowledged.size >= 150, `${acknowledged.size} events acknowledged before the kill`)
 
   const second = await startServer(dataDir)
@@ -116,6 +121,6 @@ test('SIGKILL mid-stream, then restart: every acknowledged event is handled exac
   t.comment(`${acknowledged.size} acknowledged; ${interrupted} were taken over after the kill`)
 
   second.child.kill('SIGTERM')
-  const exitCode = await new Promise((resolve) => second.child.once('exit', resolve))
+  const exitCode = await exited(second.child)
   t.equal(exitCode, 0, 'SIGTERM exits cleanly')
 })
