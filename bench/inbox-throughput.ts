@@ -15,6 +15,9 @@ import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import pg from 'pg'
 import Stripe from 'stripe'
+import { openPostgresClient } from '../src/store/postgres-client.js'
+import { createSqlEventStore } from '../src/store/sql-event-store.js'
+import { openSqliteClient } from '../src/store/sqlite-client.js'
 
 const { values } = parseArgs({
   options: {
@@ -37,6 +40,8 @@ const [before, after] = fixture.split('"evt_3QxK2vLkdIwHu7ix0Rz3pN1q"') as [stri
 interface Server {
   child: ChildProcess
   url: string
+  /** How many events the server's store holds, and how many of those its workers have handled. */
+  storeCounts: () => Promise<{ stored: number, handled: number } | null>
   cleanup: () => Promise<void>
 }
 
@@ -106,6 +111,15 @@ async function startServer (variant: string): Promise<Server> {
   return {
     child,
     url,
+    storeCounts: async () => {
+      if (variant === 'none') return null
+      const store = createSqlEventStore(schema === null
+        ? openSqliteClient(join(dataDir, 'events.sqlite'))
+        : openPostgresClient(schema.url))
+      const counts = await store.countByStatus()
+      await store.close()
+      return { stored: Object.values(counts).reduce((sum, count) => sum + count, 0), handled: counts.handled }
+    },
     cleanup: async () => {
       child.kill('SIGKILL')
       await new Promise((resolve) => child.once('exit', resolve))
@@ -122,6 +136,8 @@ interface Measurement {
   p50: number
   p99: number
   non2xx: number
+  /** Of the events stored during the run, the share its workers had handled when the load stopped. */
+  handledShare: number | null
 }
 
 async function load (server: Server, variant: string, round: number): Promise<Measurement> {
@@ -151,7 +167,8 @@ async function load (server: Server, variant: string, round: number): Promise<Me
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    non2xx: result.non2xx + result.errors
+    non2xx: result.non2xx + result.errors,
+    handledShare: null
   }
 }
 
@@ -167,6 +184,8 @@ for (let round = 1; round <= rounds; round++) {
     const server = await startServer(variant)
     try {
       const measurement = await load(server, variant, round)
+      const counts = await server.storeCounts()
+      measurement.handledShare = counts === null ? null : counts.handled / Math.max(1, counts.stored)
       measurements.push(measurement)
       console.error(`round ${round} ${variant.padEnd(8)} ${measurement.requestsPerSecond.toFixed(0)} req/s (non-2xx ${measurement.non2xx})`)
     } finally {
@@ -179,7 +198,7 @@ for (let round = 1; round <= rounds; round++) {
 const baseline = 'none'
 console.log(`\nReceive throughput: ${connections} connections, ${seconds} s per run, ${rounds} interleaved rounds, ` +
   `a ${Buffer.byteLength(fixture)} B payment_intent.succeeded with a new id per request\n`)
-console.log('variant    req/s (median, min-max)     p50 ms  p99 ms  ratio to no storage (median)')
+console.log('variant    req/s (median, min-max)     p50 ms  p99 ms  ratio to no storage (median)  handled when load stopped')
 for (const variant of variants) {
   const runs = measurements.filter((m) => m.variant === variant)
   const rates = runs.map((m) => m.requestsPerSecond)
@@ -192,7 +211,8 @@ for (const variant of variants) {
     `${median(rates).toFixed(0)} (${Math.min(...rates).toFixed(0)}-${Math.max(...rates).toFixed(0)})`.padEnd(27),
     String(median(runs.map((m) => m.p50))).padStart(6),
     String(median(runs.map((m) => m.p99))).padStart(7),
-    ratios.length === 0 ? '       -' : `       ${median(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`
+    (ratios.length === 0 ? '       -' : `       ${median(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`).padEnd(30),
+    runs[0]?.handledShare === null ? '-' : `${(100 * median(runs.map((m) => m.handledShare ?? 0))).toFixed(1)} %`
   ].join(' '))
 }
 const resultsDir = join(projectRoot, 'bench/results')

@@ -106,8 +106,8 @@ export const settingsSchema = {
       type: 'integer',
       minimum: 1,
       maximum: 1000,
-      default: 8,
-      description: 'how many queued events one instance handles at once, e.g. 8'
+      default: 32,
+      description: 'how many queued events one instance handles at once, e.g. 32'
     },
     POLL_INTERVAL_MS: {
       type: 'integer',

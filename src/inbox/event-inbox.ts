@@ -79,25 +79,43 @@ export function createStoredInbox (
     eventLog.info({ eventId: event.id, eventType: event.type }, `Unhandled event type: ${event.type}`)
   }
 
+  // With a free slot, the event is stored already claimed by this instance and handled straight from
+  // memory; without one, it is stored pending for whichever worker frees up first, here or elsewhere.
   async function receiveQueued (event: Stripe.Event, newEvent: NewEvent, eventLog: FastifyBaseLogger): Promise<ReceiveOutcome> {
-    const handled = handlers.has(event.type)
-    if (!(await store.insert(newEvent, { status: handled ? 'pending' : 'unhandled' }))) return 'duplicate'
-    if (!handled) {
+    if (!handlers.has(event.type)) {
+      if (!(await store.insert(newEvent, { status: 'unhandled' }))) return 'duplicate'
       logUnhandled(event, eventLog)
       return 'unhandled'
     }
-    worker.wake()
+    if (!worker.reserveSlot()) return (await store.insert(newEvent, { status: 'pending' })) ? 'queued' : 'duplicate'
+    let claimed: StoredEvent | null
+    try {
+      claimed = await insertClaimed(newEvent)
+    } catch (error) {
+      worker.releaseSlot()
+      throw error
+    }
+    if (claimed === null) {
+      worker.releaseSlot()
+      return 'duplicate'
+    }
+    worker.runReserved(claimed, event)
     return 'queued'
+  }
+
+  async function insertClaimed (newEvent: NewEvent): Promise<StoredEvent | null> {
+    const now = Date.now()
+    const leaseExpiresAt = now + options.leaseMs
+    if (!(await store.insert(newEvent, { status: 'processing', owner, leaseExpiresAt }))) return null
+    return { ...newEvent, status: 'processing', attempts: 1, lastError: null, nextAttemptAt: leaseExpiresAt, leaseOwner: owner, leaseExpiresAt, handledAt: null }
   }
 
   // Claimed at insert, so that no worker can take it between the insert and the handler.
   async function claimInline (newEvent: NewEvent): Promise<StoredEvent | 'duplicate'> {
+    const inserted = await insertClaimed(newEvent)
+    if (inserted !== null) return inserted
     const now = Date.now()
-    const leaseExpiresAt = now + options.leaseMs
-    if (await store.insert(newEvent, { status: 'processing', owner, leaseExpiresAt })) {
-      return { ...newEvent, status: 'processing', attempts: 1, lastError: null, nextAttemptAt: now, leaseOwner: owner, leaseExpiresAt, handledAt: null }
-    }
-    const claimed = await store.claim(newEvent.id, owner, now, leaseExpiresAt)
+    const claimed = await store.claim(newEvent.id, owner, now, now + options.leaseMs)
     if (claimed !== null) return claimed
     const existing = await store.get(newEvent.id)
     if (existing?.status === 'processing') throw new EventInProgressError(newEvent.id)

@@ -15,6 +15,15 @@ export interface WorkerOptions {
 export interface EventWorker {
   /** Looks for due events now, instead of at the next poll. */
   wake: () => void
+  /**
+   * Takes a slot for an event this instance is about to store already claimed, so that its handler
+   * runs straight from memory; false when every slot is busy (store it pending instead).
+   */
+  reserveSlot: () => boolean
+  /** Gives back a reserved slot that was not used (the event turned out to be a duplicate). */
+  releaseSlot: () => void
+  /** Runs an event stored claimed by this instance, in the slot reserved for it. */
+  runReserved: (event: StoredEvent, parsed: Stripe.Event) => void
   /** Resolves once no event is pending or being handled anywhere in the store (the test kit's wait). */
   drain: (timeoutMs?: number) => Promise<void>
   /** Stops claiming; waits up to `graceMs` for running handlers, then releases what did not finish. */
@@ -27,14 +36,15 @@ const sleep = async (ms: number): Promise<void> => { await new Promise((resolve)
 
 export function startEventWorker (context: AttemptContext, options: WorkerOptions, log: FastifyBaseLogger): EventWorker {
   const running = new Set<Promise<void>>()
+  let reserved = 0
   let stopped = false
+  const busy = (): number => running.size + reserved
   let claiming = false
   let claimAgain = false
   let lastPrune = 0
 
-  async function handle (event: StoredEvent): Promise<void> {
+  async function handle (event: StoredEvent, parsed: Stripe.Event): Promise<void> {
     const eventLog = log.child({ eventId: event.id, eventType: event.type, attempt: event.attempts })
-    const parsed = JSON.parse(event.payload.toString('utf8')) as Stripe.Event
     const { result, error } = await runAttempt(context, event, parsed, eventLog)
     if (result.status === 'pending') {
       eventLog.warn({ err: error, retryAt: new Date(result.nextAttemptAt).toISOString() }, `Handler for ${event.type} failed; will retry`)
@@ -43,8 +53,8 @@ export function startEventWorker (context: AttemptContext, options: WorkerOption
     }
   }
 
-  function track (event: StoredEvent): void {
-    const work = handle(event)
+  function track (event: StoredEvent, parsed?: Stripe.Event): void {
+    const work = handle(event, parsed ?? JSON.parse(event.payload.toString('utf8')) as Stripe.Event)
       .catch((error: unknown) => log.error({ err: error, eventId: event.id }, 'Could not record an attempt; the lease will expire and the event will be retried'))
       .finally(() => {
         running.delete(work)
@@ -54,9 +64,9 @@ export function startEventWorker (context: AttemptContext, options: WorkerOption
   }
 
   async function claimWhileFree (): Promise<void> {
-    while (!stopped && running.size < options.concurrency) {
+    while (!stopped && busy() < options.concurrency) {
       const now = Date.now()
-      const batch = await context.store.claimDue(context.owner, now, now + context.leaseMs, options.concurrency - running.size)
+      const batch = await context.store.claimDue(context.owner, now, now + context.leaseMs, options.concurrency - busy())
       if (batch.length === 0) return
       for (const event of batch) track(event)
     }
@@ -116,5 +126,21 @@ export function startEventWorker (context: AttemptContext, options: WorkerOption
     if (released > 0) log.warn({ released }, `Released ${released} events whose handlers did not finish in time; they will be retried`)
   }
 
-  return { wake, drain, stop }
+  function reserveSlot (): boolean {
+    if (stopped || busy() >= options.concurrency) return false
+    reserved++
+    return true
+  }
+
+  function releaseSlot (): void {
+    reserved--
+    wake()
+  }
+
+  function runReserved (event: StoredEvent, parsed: Stripe.Event): void {
+    reserved--
+    track(event, parsed)
+  }
+
+  return { wake, reserveSlot, releaseSlot, runReserved, drain, stop }
 }

@@ -193,35 +193,51 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     return rows.length === 1
   }
 
-  function finishStatements ({ attempt, result }: { attempt: Attempt, result: AttemptResult }): SqlStatement[] {
-    const settled = result.status === 'handled' || result.status === 'unhandled'
-    const error = 'error' in result ? result.error : null
-    return [
+  // Two set-based statements per batch, in one transaction: the attempts' history rows, and the
+  // status changes, each applied only where the worker still holds the lease.
+  async function finishBatch (items: Array<{ attempt: Attempt, result: AttemptResult }>): Promise<boolean[]> {
+    const attemptParams: SqlValue[] = []
+    const attemptRows: string[] = []
+    const updateParams: SqlValue[] = []
+    const updateRows: string[] = []
+    const placeholders = (params: SqlValue[], values: SqlValue[], casts: string[]): string => {
+      const first = params.length
+      params.push(...values)
+      return `(${casts.map((cast, offset) => `CAST($${first + offset + 1} AS ${cast})`).join(', ')})`
+    }
+    for (const { attempt, result } of items) {
+      const settled = result.status === 'handled' || result.status === 'unhandled'
+      attemptRows.push(placeholders(attemptParams,
+        [attempt.eventId, attempt.attempt, attempt.worker, attempt.startedAt, attempt.finishedAt, attempt.outcome, attempt.error],
+        ['TEXT', 'INTEGER', 'TEXT', 'BIGINT', 'BIGINT', 'TEXT', 'TEXT']))
+      updateRows.push(placeholders(updateParams, [
+        attempt.eventId,
+        attempt.worker,
+        result.status,
+        'error' in result ? result.error : null,
+        result.status === 'pending' ? result.nextAttemptAt : attempt.finishedAt,
+        settled ? attempt.finishedAt : null
+      ], ['TEXT', 'TEXT', 'TEXT', 'TEXT', 'BIGINT', 'BIGINT']))
+    }
+    // VALUES columns are column1, column2... in both SQLite and PostgreSQL.
+    const [, updated = []] = await client.transaction([
       {
         sql: `INSERT INTO stripe_event_attempts (event_id, attempt, worker, started_at, finished_at, outcome, error)
-              VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        params: [attempt.eventId, attempt.attempt, attempt.worker, attempt.startedAt, attempt.finishedAt, attempt.outcome, attempt.error]
+              VALUES ${attemptRows.join(', ')}`,
+        params: attemptParams
       },
       {
-        sql: `UPDATE stripe_events
-              SET status = $1, last_error = $2, next_attempt_at = $3, handled_at = $4, lease_owner = NULL, lease_expires_at = NULL
-              WHERE id = $5 AND status = 'processing' AND lease_owner = $6 RETURNING id`,
-        params: [
-          result.status,
-          error,
-          result.status === 'pending' ? result.nextAttemptAt : attempt.finishedAt,
-          settled ? attempt.finishedAt : null,
-          attempt.eventId,
-          attempt.worker
-        ]
+        sql: `UPDATE stripe_events AS e
+              SET status = v.column3, last_error = v.column4, next_attempt_at = v.column5, handled_at = v.column6,
+                  lease_owner = NULL, lease_expires_at = NULL
+              FROM (VALUES ${updateRows.join(', ')}) AS v
+              WHERE e.id = v.column1 AND e.status = 'processing' AND e.lease_owner = v.column2
+              RETURNING id`,
+        params: updateParams
       }
-    ]
-  }
-
-  // Each attempt is its history row and its status change; a batch of them is one transaction.
-  async function finishBatch (items: Array<{ attempt: Attempt, result: AttemptResult }>): Promise<boolean[]> {
-    const results = await client.transaction(items.flatMap(finishStatements))
-    return items.map((_, index) => results[index * 2 + 1]?.length === 1)
+    ])
+    const settledIds = new Set(updated.map((row) => row.id as string))
+    return items.map(({ attempt }) => settledIds.has(attempt.eventId))
   }
   const finishes = createWriteBatcher(finishBatch, 200)
 
