@@ -12,7 +12,6 @@ import { join } from 'node:path'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import autocannon from 'autocannon'
 import pg from 'pg'
 import Stripe from 'stripe'
 import { openPostgresClient } from '../src/store/postgres-client.js'
@@ -35,7 +34,9 @@ const variants = values.only.split(',') as Array<'none' | 'sqlite' | 'postgres'>
 const projectRoot = fileURLToPath(new URL('../', import.meta.url))
 const secret = 'whsec_bench_0123456789abcdef'
 const fixture = readFileSync(join(projectRoot, 'test/fixtures/payment_intent.succeeded.json'), 'utf8')
-const [before, after] = fixture.split('"evt_3QxK2vLkdIwHu7ix0Rz3pN1q"') as [string, string]
+const [before, after] = fixture.split('evt_3QxK2vLkdIwHu7ix0Rz3pN1q') as [string, string]
+const workDir = mkdtempSync(join(tmpdir(), 'stripe-router-bench-requests-'))
+process.on('exit', () => rmSync(workDir, { recursive: true, force: true }))
 
 interface Server {
   child: ChildProcess
@@ -91,7 +92,7 @@ async function startServer (variant: string): Promise<Server> {
   const dataDir = mkdtempSync(join(tmpdir(), 'stripe-router-bench-'))
   const schema = variant === 'postgres' ? await postgresSchema(values['database-url']) : null
   const port = await freePort()
-  const child = spawn(process.execPath, ['dist/src/server.js'], {
+  const child = spawn('taskset', ['-c', '1', process.execPath, 'dist/src/server.js'], {
     cwd: projectRoot,
     env: {
       ...process.env,
@@ -140,34 +141,44 @@ interface Measurement {
   handledShare: number | null
 }
 
+// Enough distinct events for the fastest variant; a run that outgrows the list is flagged, since
+// the replayed ids would be duplicates, which flatter the inbox.
+const expectedPeakRate = 20_000
+
+function writeSignedRequests (variant: string, round: number): { list: string, template: string, size: number } {
+  const size = expectedPeakRate * seconds
+  const lines: string[] = []
+  for (let index = 0; index < size; index++) {
+    const id = `evt_bench_${variant}_${round}_${index}`
+    const payload = `${before}${id}${after}`
+    lines.push(`${id}\t${Stripe.webhooks.generateTestHeaderString({ payload, secret })}`)
+  }
+  const list = join(workDir, 'requests.tsv')
+  const template = join(workDir, 'template.json')
+  writeFileSync(list, lines.join('\n') + '\n')
+  writeFileSync(template, `${before}@@EVENT_ID@@${after}`)
+  return { list, template, size }
+}
+
 async function load (server: Server, variant: string, round: number): Promise<Measurement> {
-  let counter = 0
-  const result = await autocannon({
-    url: `${server.url}/webhook`,
-    connections,
-    duration: seconds,
-    requests: [{
-      method: 'POST',
-      setupRequest: (request) => {
-        const body = `${before}"evt_bench_${variant}_${round}_${counter++}"${after}`
-        return {
-          ...request,
-          body,
-          headers: {
-            'content-type': 'application/json',
-            'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: body, secret })
-          }
-        }
-      }
-    }]
-  })
+  const { list, template, size } = writeSignedRequests(variant, round)
+  // wrk on core 0, the server on core 1 (see startServer): the client never competes with the server.
+  const wrk = spawn('taskset', ['-c', '0', 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency',
+    '-s', join(projectRoot, 'bench/signed-requests.lua'), `${server.url}/webhook`, '--', list, template, '/webhook'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let output = ''
+  wrk.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  const code = await new Promise((resolve) => wrk.once('exit', resolve))
+  const line = output.split('\n').find((text) => text.startsWith('WRK_JSON '))
+  if (code !== 0 || line === undefined) throw new Error(`wrk failed (${String(code)}): ${output}`)
+  const result = JSON.parse(line.slice('WRK_JSON '.length)) as { requests: number, durationUs: number, non2xx: number, socketErrors: number, p50Us: number, p99Us: number }
+  if (result.requests > size) console.error(`warning: ${variant} sent ${result.requests} requests, more than the ${size} distinct events`)
   return {
     variant,
     round,
-    requestsPerSecond: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx + result.errors,
+    requestsPerSecond: result.requests / (result.durationUs / 1e6),
+    p50: result.p50Us / 1000,
+    p99: result.p99Us / 1000,
+    non2xx: result.non2xx + result.socketErrors,
     handledShare: null
   }
 }
@@ -196,7 +207,7 @@ for (let round = 1; round <= rounds; round++) {
 
 // Ratios are taken within each round, against that round's run without storage, then the median.
 const baseline = 'none'
-console.log(`\nReceive throughput: ${connections} connections, ${seconds} s per run, ${rounds} interleaved rounds, ` +
+console.log(`\nReceive throughput (wrk on core 0, the service on core 1): ${connections} connections, ${seconds} s per run, ${rounds} interleaved rounds, ` +
   `a ${Buffer.byteLength(fixture)} B payment_intent.succeeded with a new id per request\n`)
 console.log('variant    req/s (median, min-max)     p50 ms  p99 ms  ratio to no storage (median)  handled when load stopped')
 for (const variant of variants) {
@@ -209,8 +220,8 @@ for (const variant of variants) {
   console.log([
     variant.padEnd(10),
     `${median(rates).toFixed(0)} (${Math.min(...rates).toFixed(0)}-${Math.max(...rates).toFixed(0)})`.padEnd(27),
-    String(median(runs.map((m) => m.p50))).padStart(6),
-    String(median(runs.map((m) => m.p99))).padStart(7),
+    median(runs.map((m) => m.p50)).toFixed(1).padStart(6),
+    median(runs.map((m) => m.p99)).toFixed(1).padStart(7),
     (ratios.length === 0 ? '       -' : `       ${median(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`).padEnd(30),
     runs[0]?.handledShare === null ? '-' : `${(100 * median(runs.map((m) => m.handledShare ?? 0))).toFixed(1)} %`
   ].join(' '))
