@@ -7,6 +7,7 @@ const postgresDialect: SqlDialect = {
   bytesType: 'BYTEA',
   booleanType: 'BOOLEAN',
   skipLocked: 'FOR UPDATE SKIP LOCKED',
+  clusteredTable: '',
   // Replicas starting together migrate one at a time; the lock ends with the transaction.
   migrationLock: 'SELECT pg_advisory_xact_lock(4242424242)'
 }

@@ -20,11 +20,10 @@ export function migrations (dialect: SqlDialect): string[][] {
         lease_owner TEXT,
         lease_expires_at BIGINT,
         handled_at BIGINT
-      )`,
+      )${dialect.clusteredTable}`,
       // The workers' queue holds only unsettled events, so claiming stays cheap however many are kept.
       // A claimed event's next_attempt_at is its lease's end: due again if its worker dies.
       "CREATE INDEX stripe_events_due ON stripe_events (next_attempt_at) WHERE status IN ('pending', 'processing')",
-      'CREATE INDEX stripe_events_by_type ON stripe_events (type, received_at)',
       'CREATE INDEX stripe_events_by_received ON stripe_events (received_at)',
       // The body lives apart from the event's status, written once: a status change then rewrites a
       // small row, not the whole payload (SQLite rewrites rows whole).
@@ -39,9 +38,9 @@ export function migrations (dialect: SqlDialect): string[][] {
         started_at BIGINT NOT NULL,
         finished_at BIGINT NOT NULL,
         outcome TEXT NOT NULL,
-        error TEXT
-      )`,
-      'CREATE INDEX stripe_event_attempts_by_event ON stripe_event_attempts (event_id, attempt)'
+        error TEXT,
+        PRIMARY KEY (event_id, started_at, worker)
+      )${dialect.clusteredTable}`
     ]
   ]
 }

@@ -17,6 +17,8 @@ export interface SqlDialect {
   booleanType: string
   /** Appended to a queue's SELECT so that concurrent claimers take different rows (empty on SQLite, which has one writer). */
   skipLocked: string
+  /** Appended to CREATE TABLE for small rows keyed by text: one B-tree instead of a table and its key index. */
+  clusteredTable: string
   /** A statement that serialises schema migrations across replicas, or null. */
   migrationLock: string | null
 }

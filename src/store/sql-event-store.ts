@@ -13,8 +13,8 @@ import type {
 } from './event-store.js'
 import { eventStatuses } from './event-store.js'
 import { migrations } from './schema.js'
+import { createBatchedWrites } from './batched-writes.js'
 import type { SqlClient, SqlRow, SqlStatement, SqlValue } from './sql-client.js'
-import { createWriteBatcher } from './write-batcher.js'
 
 const columns = 'id, type, account, livemode, api_version, created, received_at, status, attempts, ' +
   'last_error, next_attempt_at, lease_owner, lease_expires_at, handled_at'
@@ -103,49 +103,10 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     }
   }
 
-  // One multi-row INSERT per batch. An id twice in a batch is written once; its later copies are duplicates.
-  async function insertBatch (items: Array<{ event: NewEvent, as: InsertAs }>): Promise<boolean[]> {
-    const firstOfId = new Map<string, number>()
-    items.forEach(({ event }, index) => { if (!firstOfId.has(event.id)) firstOfId.set(event.id, index) })
-    const params: SqlValue[] = []
-    const rows: string[] = []
-    const payloadParams: SqlValue[] = []
-    const payloadRows: string[] = []
-    for (const index of firstOfId.values()) {
-      const { event, as } = items[index] as { event: NewEvent, as: InsertAs }
-      const leased = as.status === 'processing'
-      const first = params.length
-      params.push(
-        event.id, event.type, event.account, event.livemode, event.apiVersion, event.created, event.receivedAt,
-        as.status, leased ? 1 : 0, leased ? as.leaseExpiresAt : event.receivedAt,
-        leased ? as.owner : null, leased ? as.leaseExpiresAt : null
-      )
-      rows.push(`(${Array.from({ length: 12 }, (_, offset) => `$${first + offset + 1}`).join(', ')})`)
-      payloadParams.push(event.id, event.payload)
-      payloadRows.push(`($${payloadParams.length - 1}, $${payloadParams.length})`)
-    }
-    // A stored event's payload is stored already: the second insert then does nothing for it.
-    const [inserted = []] = await client.transaction([
-      {
-        sql: `INSERT INTO stripe_events (id, type, account, livemode, api_version, created, received_at,
-                status, attempts, next_attempt_at, lease_owner, lease_expires_at)
-              VALUES ${rows.join(', ')}
-              ON CONFLICT (id) DO NOTHING RETURNING id`,
-        params
-      },
-      {
-        sql: `INSERT INTO stripe_event_payloads (event_id, payload) VALUES ${payloadRows.join(', ')}
-              ON CONFLICT (event_id) DO NOTHING`,
-        params: payloadParams
-      }
-    ])
-    const insertedIds = new Set(inserted.map((row) => row.id as string))
-    return items.map(({ event }, index) => firstOfId.get(event.id) === index && insertedIds.has(event.id))
-  }
-  const inserts = createWriteBatcher(insertBatch, 500)
+  const writes = createBatchedWrites(client)
 
   async function insert (event: NewEvent, as: InsertAs): Promise<boolean> {
-    return await inserts.add({ event, as })
+    return await writes.add({ kind: 'insert', event, as })
   }
 
   async function attachPayloads (rows: SqlRow[]): Promise<StoredEvent[]> {
@@ -193,56 +154,8 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     return rows.length === 1
   }
 
-  // Two set-based statements per batch, in one transaction: the attempts' history rows, and the
-  // status changes, each applied only where the worker still holds the lease.
-  async function finishBatch (items: Array<{ attempt: Attempt, result: AttemptResult }>): Promise<boolean[]> {
-    const attemptParams: SqlValue[] = []
-    const attemptRows: string[] = []
-    const updateParams: SqlValue[] = []
-    const updateRows: string[] = []
-    const placeholders = (params: SqlValue[], values: SqlValue[], casts: string[]): string => {
-      const first = params.length
-      params.push(...values)
-      return `(${casts.map((cast, offset) => `CAST($${first + offset + 1} AS ${cast})`).join(', ')})`
-    }
-    for (const { attempt, result } of items) {
-      const settled = result.status === 'handled' || result.status === 'unhandled'
-      attemptRows.push(placeholders(attemptParams,
-        [attempt.eventId, attempt.attempt, attempt.worker, attempt.startedAt, attempt.finishedAt, attempt.outcome, attempt.error],
-        ['TEXT', 'INTEGER', 'TEXT', 'BIGINT', 'BIGINT', 'TEXT', 'TEXT']))
-      updateRows.push(placeholders(updateParams, [
-        attempt.eventId,
-        attempt.worker,
-        result.status,
-        'error' in result ? result.error : null,
-        result.status === 'pending' ? result.nextAttemptAt : attempt.finishedAt,
-        settled ? attempt.finishedAt : null
-      ], ['TEXT', 'TEXT', 'TEXT', 'TEXT', 'BIGINT', 'BIGINT']))
-    }
-    // VALUES columns are column1, column2... in both SQLite and PostgreSQL.
-    const [, updated = []] = await client.transaction([
-      {
-        sql: `INSERT INTO stripe_event_attempts (event_id, attempt, worker, started_at, finished_at, outcome, error)
-              VALUES ${attemptRows.join(', ')}`,
-        params: attemptParams
-      },
-      {
-        sql: `UPDATE stripe_events AS e
-              SET status = v.column3, last_error = v.column4, next_attempt_at = v.column5, handled_at = v.column6,
-                  lease_owner = NULL, lease_expires_at = NULL
-              FROM (VALUES ${updateRows.join(', ')}) AS v
-              WHERE e.id = v.column1 AND e.status = 'processing' AND e.lease_owner = v.column2
-              RETURNING id`,
-        params: updateParams
-      }
-    ])
-    const settledIds = new Set(updated.map((row) => row.id as string))
-    return items.map(({ attempt }) => settledIds.has(attempt.eventId))
-  }
-  const finishes = createWriteBatcher(finishBatch, 200)
-
   async function finishAttempt (attempt: Attempt, result: AttemptResult): Promise<boolean> {
-    return await finishes.add({ attempt, result })
+    return await writes.add({ kind: 'finish', attempt, result })
   }
 
   async function releaseLeases (owner: string): Promise<number> {
@@ -263,7 +176,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
 
   async function attempts (id: string): Promise<Attempt[]> {
     const rows = await client.query({
-      sql: 'SELECT * FROM stripe_event_attempts WHERE event_id = $1 ORDER BY attempt, started_at',
+      sql: 'SELECT * FROM stripe_event_attempts WHERE event_id = $1 ORDER BY attempt, started_at, finished_at',
       params: [id]
     })
     return rows.map(toAttempt)

@@ -9,6 +9,7 @@ const sqliteDialect: SqlDialect = {
   bytesType: 'BLOB',
   booleanType: 'INTEGER',
   skipLocked: '',
+  clusteredTable: ' WITHOUT ROWID',
   migrationLock: null
 }
 

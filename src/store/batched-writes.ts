@@ -1,0 +1,133 @@
+// The store's hot writes, the inserts of new events and the ends of attempts, coalesced: whatever
+// arrives in one turn of the event loop is written in one transaction, with one multi-row statement
+// per table. Under load one commit then serves many deliveries instead of one each.
+import type { Attempt, AttemptResult, InsertAs, NewEvent } from './event-store.js'
+import type { SqlClient, SqlRow, SqlStatement, SqlValue } from './sql-client.js'
+import { createWriteBatcher, type WriteBatcher } from './write-batcher.js'
+
+export type Write =
+  | { kind: 'insert', event: NewEvent, as: InsertAs }
+  | { kind: 'finish', attempt: Attempt, result: AttemptResult }
+
+type Insert = Extract<Write, { kind: 'insert' }>
+type Finish = Extract<Write, { kind: 'finish' }>
+
+/** Appends a row of placeholders for `values` (cast, where PostgreSQL cannot infer a VALUES type). */
+function addRow (params: SqlValue[], values: SqlValue[], casts?: string[]): string {
+  const first = params.length
+  params.push(...values)
+  return `(${values.map((_, offset) => {
+    const placeholder = `$${first + offset + 1}`
+    return casts === undefined ? placeholder : `CAST(${placeholder} AS ${casts[offset] as string})`
+  }).join(', ')})`
+}
+
+interface Planned {
+  statements: SqlStatement[]
+  /** Each write's answer, from the rows its statements returned (in `statements` order). */
+  answer: (rows: SqlRow[][]) => boolean[]
+}
+
+// An id twice in a batch is written once; its later copies are duplicates. A stored event's payload
+// is stored already, so the payload insert then does nothing for it.
+function planInserts (inserts: Insert[]): Planned {
+  if (inserts.length === 0) return { statements: [], answer: () => [] }
+  const firstOfId = new Map<string, number>()
+  inserts.forEach(({ event }, index) => { if (!firstOfId.has(event.id)) firstOfId.set(event.id, index) })
+  const params: SqlValue[] = []
+  const rows: string[] = []
+  const payloadParams: SqlValue[] = []
+  const payloadRows: string[] = []
+  for (const index of firstOfId.values()) {
+    const { event, as } = inserts[index] as Insert
+    const leased = as.status === 'processing'
+    rows.push(addRow(params, [
+      event.id, event.type, event.account, event.livemode, event.apiVersion, event.created, event.receivedAt,
+      as.status, leased ? 1 : 0, leased ? as.leaseExpiresAt : event.receivedAt,
+      leased ? as.owner : null, leased ? as.leaseExpiresAt : null
+    ]))
+    payloadRows.push(addRow(payloadParams, [event.id, event.payload]))
+  }
+  return {
+    statements: [
+      {
+        sql: `INSERT INTO stripe_events (id, type, account, livemode, api_version, created, received_at,
+                status, attempts, next_attempt_at, lease_owner, lease_expires_at)
+              VALUES ${rows.join(', ')}
+              ON CONFLICT (id) DO NOTHING RETURNING id`,
+        params
+      },
+      {
+        sql: `INSERT INTO stripe_event_payloads (event_id, payload) VALUES ${payloadRows.join(', ')}
+              ON CONFLICT (event_id) DO NOTHING`,
+        params: payloadParams
+      }
+    ],
+    answer: ([inserted = []]) => {
+      const insertedIds = new Set(inserted.map((row) => row.id as string))
+      return inserts.map(({ event }, index) => firstOfId.get(event.id) === index && insertedIds.has(event.id))
+    }
+  }
+}
+
+// The attempts' history rows, and the status changes, each applied only where the worker still
+// holds the lease. VALUES columns are column1, column2... in both SQLite and PostgreSQL.
+function planFinishes (finishes: Finish[]): Planned {
+  if (finishes.length === 0) return { statements: [], answer: () => [] }
+  const attemptParams: SqlValue[] = []
+  const attemptRows: string[] = []
+  const updateParams: SqlValue[] = []
+  const updateRows: string[] = []
+  for (const { attempt, result } of finishes) {
+    const settled = result.status === 'handled' || result.status === 'unhandled'
+    attemptRows.push(addRow(attemptParams,
+      [attempt.eventId, attempt.attempt, attempt.worker, attempt.startedAt, attempt.finishedAt, attempt.outcome, attempt.error]))
+    updateRows.push(addRow(updateParams, [
+      attempt.eventId,
+      attempt.worker,
+      result.status,
+      'error' in result ? result.error : null,
+      result.status === 'pending' ? result.nextAttemptAt : attempt.finishedAt,
+      settled ? attempt.finishedAt : null
+    ], ['TEXT', 'TEXT', 'TEXT', 'TEXT', 'BIGINT', 'BIGINT']))
+  }
+  return {
+    statements: [
+      {
+        sql: `INSERT INTO stripe_event_attempts (event_id, attempt, worker, started_at, finished_at, outcome, error)
+              VALUES ${attemptRows.join(', ')}`,
+        params: attemptParams
+      },
+      {
+        sql: `UPDATE stripe_events AS e
+              SET status = v.column3, last_error = v.column4, next_attempt_at = v.column5, handled_at = v.column6,
+                  lease_owner = NULL, lease_expires_at = NULL
+              FROM (VALUES ${updateRows.join(', ')}) AS v
+              WHERE e.id = v.column1 AND e.status = 'processing' AND e.lease_owner = v.column2
+              RETURNING id`,
+        params: updateParams
+      }
+    ],
+    answer: ([, updated = []]) => {
+      const settledIds = new Set(updated.map((row) => row.id as string))
+      return finishes.map(({ attempt }) => settledIds.has(attempt.eventId))
+    }
+  }
+}
+
+/** True for an insert that stored its event, or a finish that still held its lease. */
+export function createBatchedWrites (client: SqlClient): WriteBatcher<Write, boolean> {
+  return createWriteBatcher(async (writes: Write[]) => {
+    const inserts = writes.filter((write): write is Insert => write.kind === 'insert')
+    const finishes = writes.filter((write): write is Finish => write.kind === 'finish')
+    const insertPlan = planInserts(inserts)
+    const finishPlan = planFinishes(finishes)
+    // Inserts first: a finish never concerns an event inserted in the same batch, but order is cheap to keep.
+    const rows = await client.transaction([...insertPlan.statements, ...finishPlan.statements])
+    const insertAnswers = insertPlan.answer(rows.slice(0, insertPlan.statements.length))
+    const finishAnswers = finishPlan.answer(rows.slice(insertPlan.statements.length))
+    let nextInsert = 0
+    let nextFinish = 0
+    return writes.map((write) => write.kind === 'insert' ? insertAnswers[nextInsert++] === true : finishAnswers[nextFinish++] === true)
+  }, 500)
+}
