@@ -66,6 +66,12 @@ export function loadFixture<T = Stripe.Event> (name: string): T {
   return JSON.parse(readFileSync(new URL(`fixtures/${name}.json`, import.meta.url), 'utf8')) as T
 }
 
+/** The payment_intent.succeeded fixture with another event id and PaymentIntent metadata (test handlers read it). */
+export function paymentIntentSucceeded (id: string, metadata: Record<string, string> = {}): Stripe.PaymentIntentSucceededEvent {
+  const event = loadFixture<Stripe.PaymentIntentSucceededEvent>('payment_intent.succeeded')
+  return { ...event, id, data: { ...event.data, object: { ...event.data.object, metadata } } }
+}
+
 export interface SignOptions {
   secret?: string
   /** Seconds since the epoch; now unless given (to test a stale signature). */

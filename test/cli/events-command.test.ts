@@ -1,14 +1,9 @@
 // The operator's commands, run against a store that a real app filled through signed deliveries.
 import { test } from 'tap'
-import type Stripe from 'stripe'
 import { runEventsCommand } from '../../src/cli/events-command.js'
-import { buildApp, deliver, handlerFolder, loadFixture, settle, temporaryDir } from '../helper.js'
+import { buildApp, deliver, handlerFolder, loadFixture, paymentIntentSucceeded, settle, temporaryDir } from '../helper.js'
 import { completedEventIds, runsByEvent } from '../fixtures/handler-folders/flaky/payment_intent.succeeded.js'
 
-const paymentSucceeded = (id: string, metadata: Record<string, string> = {}): Stripe.PaymentIntentSucceededEvent => {
-  const event = loadFixture<Stripe.PaymentIntentSucceededEvent>('payment_intent.succeeded')
-  return { ...event, id, data: { ...event.data, object: { ...event.data.object, metadata } } }
-}
 
 async function run (argv: string[], env: Record<string, string>): Promise<{ code: number, output: string }> {
   const lines: string[] = []
@@ -21,8 +16,8 @@ test('list, show, replay and prune over a store the service filled', async (t) =
   completedEventIds.length = 0
   const env = { DATA_DIR: temporaryDir(t), MAX_ATTEMPTS: '1', POLL_INTERVAL_MS: '10' }
   const { app } = await buildApp(t, { env, handlersDir: handlerFolder('flaky') })
-  await deliver(app, paymentSucceeded('evt_cli_ok'))
-  await deliver(app, paymentSucceeded('evt_cli_fails_once', { failures: '1' }))
+  await deliver(app, paymentIntentSucceeded('evt_cli_ok'))
+  await deliver(app, paymentIntentSucceeded('evt_cli_fails_once', { failures: '1' }))
   await deliver(app, loadFixture('customer.created'))
   await settle(app)
 

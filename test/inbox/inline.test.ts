@@ -1,17 +1,12 @@
 // Inline mode: the handler runs before the answer; a failure answers 500 and Stripe's retried
 // delivery runs the handler again, because deduplication is on handled, not on received.
 import { test } from 'tap'
-import type Stripe from 'stripe'
-import { buildApp, deliver, handlerFolder, loadFixture } from '../helper.js'
+import { buildApp, deliver, handlerFolder, paymentIntentSucceeded } from '../helper.js'
 import { backendEnv, backends } from '../postgres.js'
 import { handledEventIds } from '../fixtures/handler-folders/recording/payment_intent.succeeded.js'
 import { completedEventIds, runsByEvent } from '../fixtures/handler-folders/flaky/payment_intent.succeeded.js'
 import { completedEventIds as slowCompleted } from '../fixtures/handler-folders/slow/payment_intent.succeeded.js'
 
-const paymentSucceeded = (id: string, metadata: Record<string, string> = {}): Stripe.PaymentIntentSucceededEvent => {
-  const event = loadFixture<Stripe.PaymentIntentSucceededEvent>('payment_intent.succeeded')
-  return { ...event, id, data: { ...event.data, object: { ...event.data.object, metadata } } }
-}
 
 for (const backend of backends) {
   test(`${backend}: the handler has run when the 200 is sent`, async (t) => {
@@ -19,7 +14,7 @@ for (const backend of backends) {
     if (env === null) return
     handledEventIds.length = 0
     const { app } = await buildApp(t, { env: { ...env, PROCESSING_MODE: 'inline' }, handlersDir: handlerFolder('recording') })
-    t.equal((await deliver(app, paymentSucceeded('evt_inline_1'))).statusCode, 200)
+    t.equal((await deliver(app, paymentIntentSucceeded('evt_inline_1'))).statusCode, 200)
     t.same(handledEventIds, ['evt_inline_1'])
     t.match(await app.eventInbox.store?.get('evt_inline_1'), { status: 'handled', attempts: 1 })
   })
@@ -30,7 +25,7 @@ for (const backend of backends) {
     runsByEvent.clear()
     completedEventIds.length = 0
     const { app } = await buildApp(t, { env: { ...env, PROCESSING_MODE: 'inline' }, handlersDir: handlerFolder('flaky') })
-    const event = paymentSucceeded('evt_inline_retry', { failures: '1' })
+    const event = paymentIntentSucceeded('evt_inline_retry', { failures: '1' })
 
     const first = await deliver(app, event)
     t.equal(first.statusCode, 500)
@@ -49,7 +44,7 @@ for (const backend of backends) {
     if (env === null) return
     slowCompleted.length = 0
     const { app } = await buildApp(t, { env: { ...env, PROCESSING_MODE: 'inline' }, handlersDir: handlerFolder('slow') })
-    const event = paymentSucceeded('evt_inline_concurrent', { delay_ms: '100' })
+    const event = paymentIntentSucceeded('evt_inline_concurrent', { delay_ms: '100' })
 
     const responses = await Promise.all(Array.from({ length: 10 }, async () => await deliver(app, event)))
 

@@ -2,16 +2,11 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'tap'
-import type Stripe from 'stripe'
-import { buildApp, deliver, handlerFolder, loadFixture, settle, temporaryDir } from '../helper.js'
+import { buildApp, deliver, handlerFolder, loadFixture, paymentIntentSucceeded, settle, temporaryDir } from '../helper.js'
 import { backendEnv, backends } from '../postgres.js'
 import { handledEventIds } from '../fixtures/handler-folders/recording/payment_intent.succeeded.js'
 import { completedEventIds as flakyCompleted, runsByEvent } from '../fixtures/handler-folders/flaky/payment_intent.succeeded.js'
 
-const paymentSucceeded = (id: string, metadata: Record<string, string> = {}): Stripe.PaymentIntentSucceededEvent => {
-  const event = loadFixture<Stripe.PaymentIntentSucceededEvent>('payment_intent.succeeded')
-  return { ...event, id, data: { ...event.data, object: { ...event.data.object, metadata } } }
-}
 
 for (const backend of backends) {
   test(`${backend}: a verified event is stored as received before the 200, and handled once`, async (t) => {
@@ -19,7 +14,7 @@ for (const backend of backends) {
     if (env === null) return
     handledEventIds.length = 0
     const { app } = await buildApp(t, { env: { ...env, POLL_INTERVAL_MS: '60000' }, handlersDir: handlerFolder('recording') })
-    const event = { ...paymentSucceeded('evt_stored_1'), account: 'acct_1Connected', livemode: false }
+    const event = { ...paymentIntentSucceeded('evt_stored_1'), account: 'acct_1Connected', livemode: false }
     const payload = JSON.stringify(event, null, 2)
 
     const response = await deliver(app, payload)
@@ -40,7 +35,7 @@ for (const backend of backends) {
     const env = await backendEnv(t, backend)
     if (env === null) return
     const { app } = await buildApp(t, { env })
-    const response = await deliver(app, paymentSucceeded('evt_forged'), { secret: 'whsec_forger' })
+    const response = await deliver(app, paymentIntentSucceeded('evt_forged'), { secret: 'whsec_forger' })
     t.equal(response.statusCode, 400)
     t.equal(await app.eventInbox.store?.get('evt_forged'), null)
   })
@@ -50,14 +45,14 @@ for (const backend of backends) {
     if (env === null) return
     handledEventIds.length = 0
     const { app, logs } = await buildApp(t, { env, handlersDir: handlerFolder('recording') })
-    const event = paymentSucceeded('evt_dup_sequential')
+    const event = paymentIntentSucceeded('evt_dup_sequential')
 
     t.equal((await deliver(app, event)).statusCode, 200)
     await settle(app)
     t.equal((await deliver(app, event)).statusCode, 200, 'a redelivery after handling is acknowledged')
     t.ok(logs.some((line) => line.msg === 'Duplicate delivery acknowledged; the event is stored already'))
 
-    const concurrent = paymentSucceeded('evt_dup_concurrent')
+    const concurrent = paymentIntentSucceeded('evt_dup_concurrent')
     const responses = await Promise.all(Array.from({ length: 25 }, async () => await deliver(app, concurrent)))
     t.same(responses.map((response) => response.statusCode), responses.map(() => 200))
     await settle(app)
@@ -74,8 +69,8 @@ for (const backend of backends) {
       handlersDir: handlerFolder('flaky')
     })
 
-    t.equal((await deliver(app, paymentSucceeded('evt_recovers', { failures: '2' }))).statusCode, 200)
-    t.equal((await deliver(app, paymentSucceeded('evt_dead', { failures: '99' }))).statusCode, 200)
+    t.equal((await deliver(app, paymentIntentSucceeded('evt_recovers', { failures: '2' }))).statusCode, 200)
+    t.equal((await deliver(app, paymentIntentSucceeded('evt_dead', { failures: '99' }))).statusCode, 200)
     await settle(app)
 
     t.same(flakyCompleted, ['evt_recovers'])
@@ -97,7 +92,7 @@ for (const backend of backends) {
     const { app } = await buildApp(t, { env: { ...env, POLL_INTERVAL_MS: '10' }, handlersDir: handlerFolder('recording') })
     const store = app.eventInbox.store
     if (store === null) throw new Error('no store')
-    const event = paymentSucceeded('evt_abandoned')
+    const event = paymentIntentSucceeded('evt_abandoned')
     const payload = Buffer.from(JSON.stringify(event))
     const now = Date.now()
     const base = { type: event.type, account: null, livemode: false, apiVersion: event.api_version, created: event.created, receivedAt: now, payload }
@@ -129,7 +124,7 @@ for (const backend of backends) {
 test('EVENT_STORE=none keeps nothing and runs handlers inline, as a stateless router', async (t) => {
   handledEventIds.length = 0
   const { app, logs } = await buildApp(t, { env: { EVENT_STORE: 'none' }, handlersDir: handlerFolder('recording') })
-  const event = paymentSucceeded('evt_stateless')
+  const event = paymentIntentSucceeded('evt_stateless')
   t.equal((await deliver(app, event)).statusCode, 200)
   t.equal((await deliver(app, event)).statusCode, 200)
   t.same(handledEventIds, ['evt_stateless', 'evt_stateless'], 'no deduplication without a store')
