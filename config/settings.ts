@@ -121,6 +121,30 @@ export const settingsSchema = {
       default: 30,
       description: 'after how many days handled events are deleted (failed ones are kept); 0 keeps everything'
     },
+    SHUTDOWN_GRACE_MS: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 600000,
+      default: 10000,
+      description: 'how long a shutdown waits for running handlers before releasing their events for retry, in milliseconds, e.g. 10000'
+    },
+    METRICS_PORT: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 65535,
+      description: 'a separate port for GET /metrics (and the health routes), e.g. 9464; unset serves them beside the webhook'
+    },
+    LIVEMODE: {
+      type: 'string',
+      enum: ['any', 'live', 'test'],
+      default: 'any',
+      description: 'live to handle only live-mode events, test to handle only test-mode events, or any; the others are acknowledged, stored and not handled'
+    },
+    STRIPE_API_VERSION: {
+      type: 'string',
+      pattern: '^\\d{4}-\\d{2}-\\d{2}(\\.[a-z]+)?$',
+      description: 'the API version the handlers are written for, e.g. 2026-10-28.endive; events of another version are handled with a warning. Defaults to the installed stripe package\'s'
+    },
     BODY_LIMIT: {
       type: 'integer',
       minimum: 1024,
@@ -155,6 +179,10 @@ export interface Settings {
   WORKER_CONCURRENCY: number
   POLL_INTERVAL_MS: number
   RETENTION_DAYS: number
+  SHUTDOWN_GRACE_MS: number
+  METRICS_PORT?: number
+  LIVEMODE: 'any' | 'live' | 'test'
+  STRIPE_API_VERSION?: string
   /** STRIPE_WEBHOOK_SECRET split into its secrets, or the local development secret. */
   webhookSecrets: string[]
 }

@@ -2,7 +2,7 @@
 // what was wrong; only the service's own faults are a 5xx, and those never leak internals.
 import type { FastifyError, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
-import { isRouterError } from '../src/errors.js'
+import { isRouterError, signatureFailureCodes } from '../src/errors.js'
 
 export interface ErrorReply {
   error: string
@@ -25,8 +25,12 @@ const fastifyClientErrors: Record<string, (error: FastifyError, bodyLimit: numbe
   })
 }
 
-// Refused signatures are worth a warning: a misconfigured secret, or someone probing the endpoint.
-const signatureFailures = new Set(['MISSING_SIGNATURE', 'MALFORMED_SIGNATURE_HEADER', 'INVALID_SIGNATURE', 'TIMESTAMP_OUTSIDE_TOLERANCE'])
+/** The code a client sees for `error`: the same in the reply body, the logs and the metrics. */
+export function publicErrorCode (error: FastifyError): string {
+  const statusCode = error.statusCode ?? 500
+  if (statusCode < 500) return clientErrorReply(error, 0).code
+  return isRouterError(error) ? error.code : 'INTERNAL_ERROR'
+}
 
 function clientErrorReply (error: FastifyError, bodyLimit: number): ErrorReply {
   const known = fastifyClientErrors[error.code]
@@ -42,7 +46,7 @@ const errorReplies: FastifyPluginAsync = async (fastify) => {
     const statusCode = error.statusCode ?? 500
     if (statusCode >= 400 && statusCode < 500) {
       const body = clientErrorReply(error, bodyLimit)
-      if (signatureFailures.has(body.code)) {
+      if (signatureFailureCodes.has(body.code)) {
         request.log.warn({ statusCode, reason: body.code }, `Stripe signature verification failed: ${body.error}`)
       } else {
         request.log.info({ statusCode, code: body.code }, body.error)

@@ -18,10 +18,11 @@ export interface EventInboxOptions {
 
 const eventInbox: FastifyPluginAsync<EventInboxOptions> = async (fastify, opts) => {
   const { config } = fastify
+  const guards = { livemode: config.LIVEMODE, observeAttempt: fastify.metrics.observeAttempt }
   const store = await openEventStore(config)
   if (store === null) {
     fastify.log.warn('EVENT_STORE=none: events are not stored, deduplicated or retried; handlers run inline')
-    fastify.decorate('eventInbox', createDirectInbox(fastify.stripeHandlers))
+    fastify.decorate('eventInbox', createDirectInbox(fastify.stripeHandlers, guards))
     return
   }
   fastify.log.info({ store: storeKind(config), mode: config.PROCESSING_MODE }, `Event store ready (${store.kind}, ${config.PROCESSING_MODE})`)
@@ -46,13 +47,14 @@ const eventInbox: FastifyPluginAsync<EventInboxOptions> = async (fastify, opts) 
       retry: { maxAttempts: config.MAX_ATTEMPTS, baseDelayMs: config.RETRY_BASE_DELAY_MS, maxDelayMs: config.RETRY_MAX_DELAY_MS },
       concurrency: config.WORKER_CONCURRENCY,
       pollIntervalMs: config.POLL_INTERVAL_MS,
-      retentionDays: config.RETENTION_DAYS
+      retentionDays: config.RETENTION_DAYS,
+      ...guards
     }, fastify.log)
   })
   fastify.addHook('onClose', async () => {
-    await inbox?.stop(opts.shutdownGraceMs ?? 10_000)
+    await inbox?.stop(opts.shutdownGraceMs ?? config.SHUTDOWN_GRACE_MS)
     await store.close()
   })
 }
 
-export default fp(eventInbox, { name: 'event-inbox', fastify: '5.x', dependencies: ['config', 'stripe-handlers'] })
+export default fp(eventInbox, { name: 'event-inbox', fastify: '5.x', dependencies: ['config', 'stripe-handlers', 'metrics'] })

@@ -4,8 +4,11 @@ import type { FastifyPluginAsync } from 'fastify'
 import config from '../plugins/config.js'
 import errorReplies from '../plugins/error-replies.js'
 import eventInbox from '../plugins/event-inbox.js'
+import metrics from '../plugins/metrics.js'
+import readiness from '../plugins/readiness.js'
 import stripeHandlers from '../plugins/stripe-handlers.js'
 import stripeSignature from '../plugins/stripe-signature.js'
+import opsRoutes from './ops-routes.js'
 import webhookRoute from './webhook-route.js'
 
 export interface AppOptions {
@@ -13,7 +16,7 @@ export interface AppOptions {
   env: Record<string, string | undefined>
   /** The handler files' folder; `handlers/` beside `src/` (in the build too) unless a test names its own. */
   handlersDir?: string
-  /** How long closing waits for running handlers; 10 s unless given. */
+  /** How long closing waits for running handlers; SHUTDOWN_GRACE_MS unless given. */
   shutdownGraceMs?: number
 }
 
@@ -22,10 +25,14 @@ export const defaultHandlersDir = fileURLToPath(new URL('../handlers/', import.m
 const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(config, { env: opts.env })
   await fastify.register(errorReplies)
+  await fastify.register(metrics)
   await fastify.register(stripeSignature)
   await fastify.register(stripeHandlers, { handlersDir: opts.handlersDir ?? fastify.config.HANDLERS_DIR ?? defaultHandlersDir })
   await fastify.register(eventInbox, { shutdownGraceMs: opts.shutdownGraceMs })
+  await fastify.register(readiness)
   await fastify.register(webhookRoute)
+  // With METRICS_PORT set, the server serves these on that port instead, away from the public webhook.
+  if (fastify.config.METRICS_PORT === undefined) await fastify.register(opsRoutes, { router: fastify })
 }
 
 export default app

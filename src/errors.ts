@@ -51,3 +51,8 @@ const routerErrors: FastifyErrorConstructor[] = [
 export function isRouterError (error: unknown): boolean {
   return routerErrors.some((RouterError) => error instanceof RouterError)
 }
+
+/** The codes of refused signatures: worth a warning (a misconfigured secret, or someone probing) and a metric. */
+export const signatureFailureCodes: ReadonlySet<string> = new Set([
+  'MISSING_SIGNATURE', 'MALFORMED_SIGNATURE_HEADER', 'INVALID_SIGNATURE', 'TIMESTAMP_OUTSIDE_TOLERANCE'
+])

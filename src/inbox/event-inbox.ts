@@ -11,7 +11,19 @@ import type { RetryPolicy } from './retry-delay.js'
 import { runAttempt, type AttemptContext } from './run-attempt.js'
 import { startEventWorker, type EventWorker, type WorkerOptions } from './event-worker.js'
 
-export type ReceiveOutcome = 'queued' | 'handled' | 'unhandled' | 'duplicate'
+export type ReceiveOutcome = 'queued' | 'handled' | 'unhandled' | 'duplicate' | 'ignored'
+
+export type LivemodeGuard = 'any' | 'live' | 'test'
+
+/** Whether a deployment that takes `guard` events handles this one. */
+function takesLivemode (guard: LivemodeGuard, livemode: boolean): boolean {
+  return guard === 'any' || (guard === 'live') === livemode
+}
+
+function logIgnored (event: Stripe.Event, guard: LivemodeGuard, log: FastifyBaseLogger): void {
+  log.warn({ eventId: event.id, eventType: event.type, livemode: event.livemode },
+    `Ignored a ${event.livemode ? 'live' : 'test'}-mode event: LIVEMODE=${guard} handles only ${guard}-mode events`)
+}
 
 export interface EventInbox {
   /** Takes one verified delivery; throws HandlerFailedError or EventInProgressError in inline mode. */
@@ -23,7 +35,13 @@ export interface EventInbox {
   readonly store: EventStore | null
 }
 
-export interface InboxOptions extends WorkerOptions {
+export interface GuardOptions {
+  livemode: LivemodeGuard
+  /** Told of every handler run: its event type, outcome and duration in seconds. */
+  observeAttempt?: (type: string, outcome: string, seconds: number) => void
+}
+
+export interface InboxOptions extends WorkerOptions, GuardOptions {
   mode: 'queued' | 'inline'
   leaseMs: number
   retry: RetryPolicy
@@ -43,12 +61,20 @@ function toNewEvent (event: Stripe.Event, payload: Buffer): NewEvent {
 }
 
 /** Without a store: handlers run inline, with no deduplication and no retries but Stripe's. */
-export function createDirectInbox (handlers: StripeHandlers): EventInbox {
+export function createDirectInbox (handlers: StripeHandlers, guards: GuardOptions): EventInbox {
   return {
     receive: async (event, _payload, log) => {
+      if (!takesLivemode(guards.livemode, event.livemode)) {
+        logIgnored(event, guards.livemode, log)
+        return 'ignored'
+      }
+      const startedAt = performance.now()
       try {
-        return await handlers.dispatch(event, log)
+        const outcome = await handlers.dispatch(event, log)
+        guards.observeAttempt?.(event.type, outcome, (performance.now() - startedAt) / 1000)
+        return outcome
       } catch (error) {
+        guards.observeAttempt?.(event.type, 'failed', (performance.now() - startedAt) / 1000)
         log.error({ err: error, eventId: event.id, eventType: event.type }, `Handler for ${event.type} failed`)
         throw new HandlerFailedError(event.type)
       }
@@ -71,7 +97,8 @@ export function createStoredInbox (
     handlers,
     owner,
     leaseMs: options.leaseMs,
-    retry: options.mode === 'queued' ? options.retry : null
+    retry: options.mode === 'queued' ? options.retry : null,
+    observeAttempt: options.observeAttempt
   }
   const worker: EventWorker = startEventWorker(context, options, log)
 
@@ -141,6 +168,11 @@ export function createStoredInbox (
   return {
     receive: async (event, payload, eventLog) => {
       const newEvent = toNewEvent(event, payload)
+      if (!takesLivemode(options.livemode, event.livemode)) {
+        if (!(await store.insert(newEvent, { status: 'ignored' }))) return 'duplicate'
+        logIgnored(event, options.livemode, eventLog)
+        return 'ignored'
+      }
       const outcome = options.mode === 'queued'
         ? await receiveQueued(event, newEvent, eventLog)
         : await receiveInline(event, newEvent, eventLog)

@@ -13,6 +13,7 @@ export interface AttemptContext {
   leaseMs: number
   /** Queued: failures are retried with backoff up to maxAttempts, then marked failed. Inline: marked failed at once, for Stripe to redeliver. */
   retry: RetryPolicy | null
+  observeAttempt?: (type: string, outcome: string, seconds: number) => void
 }
 
 export interface AttemptReport {
@@ -62,6 +63,7 @@ export async function runAttempt (
   }
   const finishedAt = Date.now()
   const status = report.result.status
+  context.observeAttempt?.(event.type, status === 'handled' || status === 'unhandled' ? status : 'failed', (finishedAt - startedAt) / 1000)
   const held = await context.store.finishAttempt({
     eventId: event.id,
     attempt: event.attempts,

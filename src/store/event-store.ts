@@ -1,7 +1,8 @@
 // What the inbox keeps of every verified event, and the one interface both backends implement.
 
-export type EventStatus = 'pending' | 'processing' | 'handled' | 'unhandled' | 'failed'
-export const eventStatuses: readonly EventStatus[] = ['pending', 'processing', 'handled', 'unhandled', 'failed']
+/** `ignored`: stored but not handled, by the LIVEMODE guard (a test-mode event in a live deployment, or the reverse). */
+export type EventStatus = 'pending' | 'processing' | 'handled' | 'unhandled' | 'ignored' | 'failed'
+export const eventStatuses: readonly EventStatus[] = ['pending', 'processing', 'handled', 'unhandled', 'ignored', 'failed']
 
 export interface NewEvent {
   id: string
@@ -42,7 +43,7 @@ export interface Attempt {
 
 /** How an event enters the store: waiting for a worker, already settled, or claimed by its receiver. */
 export type InsertAs =
-  | { status: 'pending' | 'unhandled' }
+  | { status: 'pending' | 'unhandled' | 'ignored' }
   | { status: 'processing', owner: string, leaseExpiresAt: number }
 
 /** Where an attempt leaves the event: settled, waiting for a retry, or dead-lettered. */
@@ -89,8 +90,12 @@ export interface EventStore {
    * (handled ones stay handled: the once-only rule); with it, any event not leased right now.
    */
   requeue: (filter: EventFilter, force: boolean, now: number) => Promise<string[]>
-  /** Deletes settled (handled, unhandled) events received before `before`; failed ones are kept. */
+  /** Deletes settled (handled, unhandled, ignored) events received before `before`; failed ones are kept. */
   prune: (before: number) => Promise<number>
   countByStatus: () => Promise<Record<EventStatus, number>>
+  /** When the oldest event not yet settled (pending or being handled) was received; null when none is. */
+  oldestUnsettledReceivedAt: () => Promise<number | null>
+  /** Resolves when the database answers. */
+  ping: () => Promise<void>
   close: () => Promise<void>
 }

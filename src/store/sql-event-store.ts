@@ -210,7 +210,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
 
   async function prune (before: number): Promise<number> {
     const rows = await client.query({
-      sql: "DELETE FROM stripe_events WHERE status IN ('handled', 'unhandled') AND received_at < $1 RETURNING id",
+      sql: "DELETE FROM stripe_events WHERE status IN ('handled', 'unhandled', 'ignored') AND received_at < $1 RETURNING id",
       params: [before]
     })
     return rows.length
@@ -221,6 +221,17 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     const counts = Object.fromEntries(eventStatuses.map((status) => [status, 0])) as Record<EventStatus, number>
     for (const row of rows) counts[row.status as EventStatus] = Number(row.count)
     return counts
+  }
+
+  async function oldestUnsettledReceivedAt (): Promise<number | null> {
+    const [row] = await client.query({
+      sql: "SELECT MIN(received_at) AS oldest FROM stripe_events WHERE status IN ('pending', 'processing')"
+    })
+    return row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest)
+  }
+
+  async function ping (): Promise<void> {
+    await client.query({ sql: 'SELECT 1 AS ok' })
   }
 
   return {
@@ -238,6 +249,8 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     requeue,
     prune,
     countByStatus,
+    oldestUnsettledReceivedAt,
+    ping,
     close: client.close
   }
 }

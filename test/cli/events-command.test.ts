@@ -54,7 +54,7 @@ test('list, show, replay and prune over a store the service filled', async (t) =
   t.equal(runsByEvent.get('evt_cli_ok'), 2, 'a forced replay runs a handled event again')
   t.match((await run(['replay', '--type', 'payment_intent.succeeded', '--since', '1h'], env)).output, /Requeued 0 events/)
 
-  t.match((await run(['stats'], env)).output, /handled\s+2\nunhandled\s+1\nfailed\s+0/)
+  t.match((await run(['stats'], env)).output, /handled\s+2\nunhandled\s+1\nignored\s+0\nfailed\s+0/)
   t.equal((await run(['prune', '--older-than', '0s'], env)).output, 'Pruned 3 settled events.')
 })
 
@@ -63,7 +63,7 @@ test('bad commands answer with what was wrong and the usage', async (t) => {
   const cases: Array<[string[], RegExp]> = [
     [[], /Usage: npm run events/],
     [['frobnicate'], /Unknown command "frobnicate"/],
-    [['list', '--status', 'lost'], /--status must be one of pending, processing, handled, unhandled, failed/],
+    [['list', '--status', 'lost'], /--status must be one of pending, processing, handled, unhandled, ignored, failed/],
     [['list', '--since', 'yesterday'], /"yesterday" is neither an ISO date nor an age/],
     [['list', '--limit', '0'], /--limit must be a whole number/],
     [['list', '--colour'], /Unknown option '--colour'/],

@@ -1,0 +1,95 @@
+// Prometheus metrics for the operator: what arrives, what is refused and why, how long handlers
+// take, and how far behind the queue is. One registry per app, so two apps in a process never mix.
+import type { FastifyPluginAsync } from 'fastify'
+import fp from 'fastify-plugin'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { signatureFailureCodes } from '../src/errors.js'
+
+export type DeliveryOutcome = 'queued' | 'handled' | 'unhandled' | 'duplicate' | 'ignored' | 'in_progress' | 'handler_failed' | 'rejected'
+
+export interface RouterMetrics {
+  registry: Registry
+  /** One delivery and how it ended; `reason` is the error code of a rejected one. */
+  countDelivery: (type: string, outcome: DeliveryOutcome, reason?: string) => void
+  /** One handler run, in seconds. */
+  observeAttempt: (type: string, outcome: string, seconds: number) => void
+  countApiVersionMismatch: (apiVersion: string) => void
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: RouterMetrics
+  }
+}
+
+const metrics: FastifyPluginAsync = async (fastify) => {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+
+  const deliveries = new Counter({
+    name: 'stripe_webhook_deliveries_total',
+    help: 'Deliveries by event type and outcome; rejected ones by reason (the error code).',
+    labelNames: ['type', 'outcome', 'reason'],
+    registers: [registry]
+  })
+  const signatureFailures = new Counter({
+    name: 'stripe_webhook_signature_failures_total',
+    help: 'Deliveries refused because their Stripe-Signature did not verify, by reason.',
+    labelNames: ['reason'],
+    registers: [registry]
+  })
+  const handlerDuration = new Histogram({
+    name: 'stripe_event_handler_duration_seconds',
+    help: 'How long each handler run took, by event type and outcome.',
+    labelNames: ['type', 'outcome'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry]
+  })
+  const apiVersionMismatches = new Counter({
+    name: 'stripe_event_api_version_mismatches_total',
+    help: 'Events whose api_version differs from the one the handlers are written for (STRIPE_API_VERSION).',
+    labelNames: ['api_version'],
+    registers: [registry]
+  })
+
+  // Read from the store at scrape time: the queue is shared by every replica.
+  const store = () => fastify.hasDecorator('eventInbox') ? fastify.eventInbox.store : null
+  void new Gauge({
+    name: 'stripe_events_queue_depth',
+    help: 'Stored events not yet settled (pending or being handled), across every replica.',
+    registers: [registry],
+    async collect () {
+      const counts = await store()?.countByStatus()
+      this.set(counts === undefined ? 0 : counts.pending + counts.processing)
+    }
+  })
+  void new Gauge({
+    name: 'stripe_events_oldest_unsettled_age_seconds',
+    help: 'Age of the oldest stored event not yet settled; 0 when the queue is empty.',
+    registers: [registry],
+    async collect () {
+      const oldest = await store()?.oldestUnsettledReceivedAt()
+      this.set(oldest === null || oldest === undefined ? 0 : (Date.now() - oldest) / 1000)
+    }
+  })
+  void new Gauge({
+    name: 'stripe_events_failed',
+    help: 'Stored events marked failed (the dead letter), waiting for a replay.',
+    registers: [registry],
+    async collect () {
+      this.set((await store()?.countByStatus())?.failed ?? 0)
+    }
+  })
+
+  fastify.decorate('metrics', {
+    registry,
+    countDelivery: (type, outcome, reason = '') => {
+      deliveries.inc({ type, outcome, reason })
+      if (signatureFailureCodes.has(reason)) signatureFailures.inc({ reason })
+    },
+    observeAttempt: (type, outcome, seconds) => handlerDuration.observe({ type, outcome }, seconds),
+    countApiVersionMismatch: (apiVersion) => apiVersionMismatches.inc({ api_version: apiVersion })
+  })
+}
+
+export default fp(metrics, { name: 'metrics', fastify: '5.x' })

@@ -1,0 +1,39 @@
+// Whether this instance should be sent deliveries: its store answers, its handlers are loaded, and
+// it is not shutting down. Turns unready as soon as a shutdown starts, so load balancers drain it.
+import type { FastifyPluginAsync } from 'fastify'
+import fp from 'fastify-plugin'
+
+export interface Readiness {
+  ready: boolean
+  checks: { store: string, handlers: number, shuttingDown: boolean }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    readiness: () => Promise<Readiness>
+  }
+}
+
+const readiness: FastifyPluginAsync = async (fastify) => {
+  let shuttingDown = false
+  fastify.addHook('preClose', async () => { shuttingDown = true })
+
+  fastify.decorate('readiness', async function checkReadiness (): Promise<Readiness> {
+    const store = fastify.eventInbox.store
+    let storeState = store === null ? 'none' : store.kind
+    if (store !== null) {
+      try {
+        await store.ping()
+      } catch (error) {
+        storeState = `unreachable: ${(error as Error).message}`
+      }
+    }
+    const storeReady = !storeState.startsWith('unreachable')
+    return {
+      ready: storeReady && !shuttingDown,
+      checks: { store: storeState, handlers: fastify.stripeHandlers.types.length, shuttingDown }
+    }
+  })
+}
+
+export default fp(readiness, { name: 'readiness', fastify: '5.x', dependencies: ['event-inbox', 'stripe-handlers'] })
