@@ -17,6 +17,11 @@ declare module 'fastify' {
 const readiness: FastifyPluginAsync = async (fastify) => {
   let shuttingDown = false
   fastify.addHook('preClose', async () => { shuttingDown = true })
+  // A keep-alive connection that is busy when the shutdown starts would otherwise stay open after its
+  // answer and hold the close until it times out: answers during a shutdown close their connection.
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (shuttingDown) reply.header('connection', 'close')
+  })
 
   fastify.decorate('readiness', async function checkReadiness (): Promise<Readiness> {
     const store = fastify.eventInbox.store

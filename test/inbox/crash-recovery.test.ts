@@ -1,68 +1,15 @@
 // The real server, killed with SIGKILL in the middle of a stream of signed events, then restarted on
 // the same SQLite file: every event that got a 2xx is handled, and none twice, by the store's record.
-import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { test } from 'tap'
 import type Stripe from 'stripe'
 import { createSqlEventStore } from '../../src/store/sql-event-store.js'
 import { openSqliteClient } from '../../src/store/sqlite-client.js'
-import { handlerFolder, loadFixture, signPayload, temporaryDir, TEST_WEBHOOK_SECRET } from '../helper.js'
+import { handlerFolder, loadFixture, temporaryDir } from '../helper.js'
+import { exited, post, startServer, type ServerProcess } from '../server-process.js'
 
-const projectRoot = fileURLToPath(new URL('../../', import.meta.url))
-
-interface RunningServer {
-  child: ChildProcess
-  url: string
-}
-
-async function startServer (dataDir: string): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: projectRoot,
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      DATA_DIR: dataDir,
-      HANDLERS_DIR: handlerFolder('crash'),
-      LEASE_SECONDS: '1',
-      POLL_INTERVAL_MS: '50',
-      LOG_LEVEL: 'info'
-    },
-    stdio: ['ignore', 'pipe', 'inherit']
-  })
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the server exited with ${code} before listening`)))
-    lines.on('line', (line) => {
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line)
-      if (match?.[1] !== undefined) resolve(match[1])
-    })
-  })
-  return { child, url }
-}
-
-async function exited (child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
-  return await new Promise((resolve) => child.once('exit', resolve))
-}
-
-async function post (url: string, event: object): Promise<number | 'no answer'> {
-  const payload = JSON.stringify(event)
-  try {
-    const response = await fetch(`${url}/webhook`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'stripe-signature': signPayload(payload) },
-      body: payload
-    })
-    await response.arrayBuffer()
-    return response.status
-  } catch {
-    return 'no answer'
-  }
+async function startCrashServer (dataDir: string): Promise<ServerProcess> {
+  return await startServer({ DATA_DIR: dataDir, HANDLERS_DIR: handlerFolder('crash'), LEASE_SECONDS: '1', POLL_INTERVAL_MS: '50' })
 }
 
 test('SIGKILL mid-stream, then restart: every acknowledged event is handled exactly once', async (t) => {
@@ -71,7 +18,7 @@ test('SIGKILL mid-stream, then restart: every acknowledged event is handled exac
   const events = Array.from({ length: 400 }, (_, index) => ({ ...template, id: `evt_crash_${index}` }))
   const acknowledged = new Set<string>()
 
-  const first = await startServer(dataDir)
+  const first = await startCrashServer(dataDir)
   t.teardown(() => first.child.kill('SIGKILL'))
   let next = 0
   let killed = false
@@ -90,7 +37,7 @@ test('SIGKILL mid-stream, then restart: every acknowledged event is handled exac
   await exited(first.child)
   t.ok(acknowledged.size >= 150, `${acknowledged.size} events acknowledged before the kill`)
 
-  const second = await startServer(dataDir)
+  const second = await startCrashServer(dataDir)
   t.teardown(() => second.child.kill('SIGKILL'))
   // Stripe redelivers what got no 2xx; those are stored and handled too, once.
   for (const event of events.slice(0, next)) {

@@ -1,0 +1,71 @@
+// The real server as a child process (src/server.ts under tsx), for what only a process shows:
+// signals, exit codes, a kill in the middle of a stream.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { signPayload, TEST_WEBHOOK_SECRET } from './helper.js'
+
+const projectRoot = fileURLToPath(new URL('../', import.meta.url))
+
+export interface ServerProcess {
+  child: ChildProcess
+  url: string
+  /** Every log line so far, parsed. */
+  logs: Array<Record<string, unknown>>
+}
+
+export async function startServer (env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: projectRoot,
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      ...env
+    },
+    stdio: ['ignore', 'pipe', 'inherit']
+  })
+  const logs: Array<Record<string, unknown>> = []
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the server exited with ${code} before listening`)))
+    lines.on('line', (line) => {
+      let entry: Record<string, unknown>
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>
+      } catch {
+        return
+      }
+      logs.push(entry)
+      // The webhook's listener, not the ops listener of METRICS_PORT.
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(String(entry.msg))
+      if (match?.[1] !== undefined && entry.listener === undefined) resolve(match[1])
+    })
+  })
+  return { child, url, logs }
+}
+
+/** The exit code, once the process has exited (at once if it has already). */
+export async function exited (child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
+  return await new Promise((resolve) => child.once('exit', resolve))
+}
+
+/** Posts a signed event; the status, or 'no answer' when the connection failed. */
+export async function post (url: string, event: object): Promise<number | 'no answer'> {
+  const payload = JSON.stringify(event)
+  try {
+    const response = await fetch(`${url}/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': signPayload(payload) },
+      body: payload
+    })
+    await response.arrayBuffer()
+    return response.status
+  } catch {
+    return 'no answer'
+  }
+}
