@@ -44,12 +44,14 @@ export function startEventWorker (context: AttemptContext, options: WorkerOption
   let lastPrune = 0
 
   async function handle (event: StoredEvent, parsed: Stripe.Event): Promise<void> {
-    const eventLog = log.child({ eventId: event.id, eventType: event.type, attempt: event.attempts })
-    const { result, error } = await runAttempt(context, event, parsed, eventLog)
+    // The handler's own logger adds eventId and eventType; this one adds which attempt it is.
+    const attemptLog = log.child({ attempt: event.attempts })
+    const { result, error } = await runAttempt(context, event, parsed, attemptLog)
+    const ids = { eventId: event.id, eventType: event.type }
     if (result.status === 'pending') {
-      eventLog.warn({ err: error, retryAt: new Date(result.nextAttemptAt).toISOString() }, `Handler for ${event.type} failed; will retry`)
+      attemptLog.warn({ ...ids, err: error, retryAt: new Date(result.nextAttemptAt).toISOString() }, `Handler for ${event.type} failed; will retry`)
     } else if (result.status === 'failed') {
-      eventLog.error({ err: error }, `Handler for ${event.type} failed ${event.attempts} times; the event is marked failed`)
+      attemptLog.error({ ...ids, err: error }, `Handler for ${event.type} failed ${event.attempts} times; the event is marked failed`)
     }
   }
 

@@ -37,8 +37,8 @@ function nextStep (event: StoredEvent, error: unknown, retry: RetryPolicy | null
 function keepLease (context: AttemptContext, event: StoredEvent, log: FastifyBaseLogger): () => void {
   const timer = setInterval(() => {
     context.store.renewLease(event.id, context.owner, Date.now() + context.leaseMs)
-      .then((held) => { if (!held) log.warn('Lost the lease on an event whose handler is still running') })
-      .catch((error: unknown) => log.warn({ err: error }, 'Could not renew an event lease'))
+      .then((held) => { if (!held) log.warn({ eventId: event.id }, 'Lost the lease on an event whose handler is still running') })
+      .catch((error: unknown) => log.warn({ err: error, eventId: event.id }, 'Could not renew an event lease'))
   }, Math.max(10, Math.floor(context.leaseMs / 3)))
   timer.unref()
   return () => clearInterval(timer)
