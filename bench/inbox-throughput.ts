@@ -105,7 +105,7 @@ async function startServer (variant: string): Promise<Server> {
       EVENT_STORE: variant,
       ...(schema === null ? {} : { DATABASE_URL: schema.url })
     },
-    stdio: ['ignore', 'inherit', 'inherit']
+    stdio: ['ignore', 'ignore', 'inherit']
   })
   const url = `http://127.0.0.1:${port}`
   await waitUntilServing(url, child)

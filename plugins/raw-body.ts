@@ -21,8 +21,9 @@ const rawBody: FastifyPluginAsync = async (fastify) => {
     // First, so that no other preParsing hook (decompression, say) changes the bytes before capture.
     runFirst: true
   })
-  // fastify-raw-body's own JSON parser would parse before the signature is checked; keep the bytes instead.
-  fastify.removeContentTypeParser('application/json')
+  // fastify-raw-body's own JSON parser would parse before the signature is checked; keep the bytes
+  // instead. Stripe sends JSON only, so Fastify's text/plain parser goes too: any other type is a 415.
+  fastify.removeContentTypeParser(['application/json', 'text/plain'])
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
     done(null, body)
   })

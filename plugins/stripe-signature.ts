@@ -31,25 +31,39 @@ function loadSignatureHelper (): NonNullable<typeof Stripe.webhooks.signature> {
 }
 const signatureHelper = loadSignatureHelper()
 
-/** The `t=` of a header that has the shape Stripe sends, or null when it cannot be verified at all. */
-function signedTimestamp (header: string): number | null {
+// A v1 signature is a hex HMAC-SHA256. Anything else cannot match, and stripe-node's constant-time
+// comparison throws on values whose byte length differs (non-ASCII), so such values are left out.
+const wellFormedV1 = /^[0-9a-f]{64}$/
+
+interface ParsedHeader {
+  timestamp: number
+  /** The header as stripe-node should see it: the timestamp and the well-formed v1 signatures. */
+  verifiable: string
+}
+
+/** The header's timestamp and signatures, or null when it has the shape of no Stripe-Signature. */
+function parseSignatureHeader (header: string): ParsedHeader | null {
   let timestamp: number | null = null
-  let signatures = 0
+  const signatures: string[] = []
   for (const item of header.split(',')) {
     const separator = item.indexOf('=')
     const key = item.slice(0, separator)
     const value = item.slice(separator + 1)
     if (key === 't' && /^\d{1,12}$/.test(value)) timestamp = Number(value)
-    if (key === 'v1' && value.length > 0) signatures++
+    if (key === 'v1' && wellFormedV1.test(value)) signatures.push(value)
   }
-  return signatures > 0 ? timestamp : null
+  if (timestamp === null || signatures.length === 0) return null
+  return { timestamp, verifiable: [`t=${timestamp}`, ...signatures.map((signature) => `v1=${signature}`)].join(',') }
 }
 
 function signedByOneOf (payload: Buffer, header: string, secrets: readonly string[]): boolean {
+  // As text decoded here, not by stripe-node: its TextDecoder would drop a leading byte-order mark,
+  // and the HMAC must cover exactly the bytes received (already checked to be UTF-8).
+  const text = payload.toString('utf8')
   return secrets.some((secret) => {
     try {
       // Tolerance 0: stripe-node checks the signature alone; recency is checked once, below.
-      return signatureHelper.verifyHeader(payload, header, secret, 0)
+      return signatureHelper.verifyHeader(text, header, secret, 0)
     } catch (error) {
       if (error instanceof Stripe.errors.StripeSignatureVerificationError) return false
       throw error
@@ -62,14 +76,14 @@ function verifyDelivery (request: FastifyRequest, secrets: readonly string[], to
   const header = request.headers['stripe-signature']
   if (header === undefined || header === '') throw new MissingSignatureError()
   const headerText = Array.isArray(header) ? header.join(',') : header
-  const timestamp = signedTimestamp(headerText)
-  if (timestamp === null) throw new MalformedSignatureHeaderError()
+  const parsed = parseSignatureHeader(headerText)
+  if (parsed === null) throw new MalformedSignatureHeaderError()
   const payload = request.rawBody
   if (!Buffer.isBuffer(payload) || payload.length === 0) throw new EmptyBodyError()
   // stripe-node verifies the body decoded as UTF-8; bytes that are not UTF-8 could never verify honestly.
   if (!isUtf8(payload)) throw new InvalidJsonError('the body is not valid UTF-8')
-  if (!signedByOneOf(payload, headerText, secrets)) throw new InvalidSignatureError()
-  if (Math.floor(Date.now() / 1000) - timestamp > toleranceSeconds) throw new StaleSignatureError(toleranceSeconds)
+  if (!signedByOneOf(payload, parsed.verifiable, secrets)) throw new InvalidSignatureError()
+  if (Math.floor(Date.now() / 1000) - parsed.timestamp > toleranceSeconds) throw new StaleSignatureError(toleranceSeconds)
   return payload
 }
 

@@ -12,7 +12,7 @@ export const MissingSignatureError = createError('MISSING_SIGNATURE',
   400
 )
 export const MalformedSignatureHeaderError = createError('MALFORMED_SIGNATURE_HEADER',
-  'The Stripe-Signature header could not be parsed: it needs a timestamp t=<seconds> and at least one v1=<signature>',
+  'The Stripe-Signature header could not be parsed: it needs a timestamp t=<seconds> and at least one v1=<64 hex digits>',
   400
 )
 export const InvalidSignatureError = createError('INVALID_SIGNATURE',
@@ -23,6 +23,8 @@ export const StaleSignatureError = createError('TIMESTAMP_OUTSIDE_TOLERANCE',
   'The Stripe-Signature timestamp is more than %s seconds old; a replayed or delayed delivery is refused',
   400
 )
+export const UnsupportedContentEncodingError = createError('UNSUPPORTED_CONTENT_ENCODING',
+  'Content-Encoding %s is not accepted: Stripe sends bodies uncompressed, and the signature is over those bytes', 415)
 export const EmptyBodyError = createError('EMPTY_BODY', 'The request body is empty; a Stripe event was expected', 400)
 export const InvalidJsonError = createError('INVALID_JSON', 'The request body is not valid JSON: %s', 400)
 export const NotAStripeEventError = createError('NOT_A_STRIPE_EVENT', 'The body is not a Stripe event: %s', 400)
@@ -43,7 +45,7 @@ export const HandlerFailedError = createError('HANDLER_FAILED',
 
 const routerErrors: FastifyErrorConstructor[] = [
   InvalidSettingError, InvalidHandlerError, MissingSignatureError, MalformedSignatureHeaderError,
-  InvalidSignatureError, StaleSignatureError, EmptyBodyError, InvalidJsonError, NotAStripeEventError,
+  InvalidSignatureError, StaleSignatureError, UnsupportedContentEncodingError, EmptyBodyError, InvalidJsonError, NotAStripeEventError,
   ThinEventOnSnapshotRouteError, EventInProgressError, HandlerFailedError
 ]
 

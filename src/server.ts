@@ -7,15 +7,15 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import app from './app.js'
 import opsRoutes from './ops-routes.js'
+import { routerServerOptions } from './server-options.js'
 
 const server = Fastify({
+  ...routerServerOptions,
   logger: {
     level: 'info',
     // Defence in depth: the request serializer logs no headers, and this keeps it so.
     redact: ['req.headers["stripe-signature"]', 'req.headers.authorization']
-  },
-  // A slow client must not hold a socket forever.
-  requestTimeout: 30_000
+  }
 })
 
 server.register(fp(app), { env: process.env })

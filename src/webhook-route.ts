@@ -5,6 +5,7 @@ import Stripe from 'stripe'
 import { publicErrorCode } from '../plugins/error-replies.js'
 import rawBody from '../plugins/raw-body.js'
 import type { DeliveryOutcome } from '../plugins/metrics.js'
+import { UnsupportedContentEncodingError } from './errors.js'
 
 const outcomeOfError: Record<string, DeliveryOutcome> = {
   EVENT_IN_PROGRESS: 'in_progress',
@@ -18,6 +19,11 @@ const webhookRoute: FastifyPluginAsync = async (fastify) => {
   fastify.post(fastify.config.WEBHOOK_PATH, {
     bodyLimit: fastify.config.BODY_LIMIT,
     config: { rawBody: true },
+    // Refused before the body is read: a compressed body is neither what Stripe signs nor what it sends.
+    onRequest: async (request) => {
+      const encoding = request.headers['content-encoding']
+      if (encoding !== undefined && encoding.toLowerCase() !== 'identity') throw new UnsupportedContentEncodingError(JSON.stringify(encoding))
+    },
     preValidation: fastify.verifyStripeSignature,
     // Every refusal is counted, by its code; the error handler answers it.
     onError: async (request, _reply, error: FastifyError) => {

@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fast
 import fp from 'fastify-plugin'
 import Stripe from 'stripe'
 import app, { type AppOptions } from '../src/app.js'
+import { routerServerOptions } from '../src/server-options.js'
 
 export const TEST_WEBHOOK_SECRET = 'whsec_test_5f8a2c1e9b7d4f6a3c0e8b2d9f1a7c5e'
 
@@ -47,7 +48,7 @@ export async function buildApp (t: Teardown, options: BuildOptions = {}): Promis
       done()
     }
   })
-  const fastify = Fastify({ logger: { level: 'info', stream } })
+  const fastify = Fastify({ ...routerServerOptions, logger: { level: 'info', stream } })
   const env: Record<string, string | undefined> = { NODE_ENV: 'test', STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, ...options.env }
   env.DATA_DIR ??= temporaryDir(t)
   await fastify.register(fp(app), { env, handlersDir: options.handlersDir, shutdownGraceMs: options.shutdownGraceMs })

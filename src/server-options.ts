@@ -1,0 +1,32 @@
+// The Fastify server options the router needs wherever it runs (the server, tests, benchmarks):
+// what happens before a request reaches any plugin, when the HTTP parser itself refuses it.
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
+import type { FastifyServerOptions } from 'fastify'
+
+const parserErrors: Record<string, { status: number, code: string, error: string }> = {
+  HPE_HEADER_OVERFLOW: { status: 431, code: 'HEADERS_TOO_LARGE', error: 'The request headers are larger than the server accepts' },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'REQUEST_TIMEOUT', error: 'The request was not received in time' }
+}
+
+// Node's HTTP parser refuses some requests before Fastify sees them; answer those in the same
+// `{ error, code }` shape as every other refusal, and close the connection, which cannot be reused.
+function replyToClientError (error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy()
+    return
+  }
+  const known = parserErrors[error.code ?? '']
+  const { status, code, message } = known === undefined
+    ? { status: 400, code: 'MALFORMED_HTTP_REQUEST', message: 'The request is not valid HTTP/1.1' }
+    : { ...known, message: known.error }
+  const body = JSON.stringify({ error: message, code })
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+}
+
+export const routerServerOptions: FastifyServerOptions = {
+  // A slow client must not hold a socket forever.
+  requestTimeout: 30_000,
+  clientErrorHandler: replyToClientError
+}
