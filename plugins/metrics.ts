@@ -81,13 +81,32 @@ const metrics: FastifyPluginAsync = async (fastify) => {
     }
   })
 
+  // prom-client hashes a label set on every call; the labelled children are kept instead, one per
+  // combination (bounded: event types x outcomes).
+  const deliveryCounters = new Map<string, Counter.Internal>()
+  const durationHistograms = new Map<string, Histogram.Internal<'type' | 'outcome'>>()
+
   fastify.decorate('metrics', {
     registry,
     countDelivery: (type, outcome, reason = '') => {
-      deliveries.inc({ type, outcome, reason })
+      const key = `${type}\u0000${outcome}\u0000${reason}`
+      let counter = deliveryCounters.get(key)
+      if (counter === undefined) {
+        counter = deliveries.labels({ type, outcome, reason })
+        deliveryCounters.set(key, counter)
+      }
+      counter.inc()
       if (signatureFailureCodes.has(reason)) signatureFailures.inc({ reason })
     },
-    observeAttempt: (type, outcome, seconds) => handlerDuration.observe({ type, outcome }, seconds),
+    observeAttempt: (type, outcome, seconds) => {
+      const key = `${type}\u0000${outcome}`
+      let histogram = durationHistograms.get(key)
+      if (histogram === undefined) {
+        histogram = handlerDuration.labels({ type, outcome })
+        durationHistograms.set(key, histogram)
+      }
+      histogram.observe(seconds)
+    },
     countApiVersionMismatch: (apiVersion) => apiVersionMismatches.inc({ api_version: apiVersion })
   })
 }

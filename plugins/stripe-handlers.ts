@@ -5,6 +5,7 @@ import fp from 'fastify-plugin'
 import type Stripe from 'stripe'
 import type { StripeEventHandler } from '../src/define-handler.js'
 import { loadHandlers } from '../src/handler-loader.js'
+import { lazyChildLogger } from '../src/lazy-child-logger.js'
 
 export type DispatchOutcome = 'handled' | 'unhandled'
 
@@ -54,7 +55,7 @@ const stripeHandlers: FastifyPluginAsync<StripeHandlersOptions> = async (fastify
       log.info({ eventId: event.id, eventType: event.type }, `Unhandled event type: ${event.type}`)
       return 'unhandled'
     }
-    const eventLog = log.child({ eventId: event.id, eventType: event.type })
+    const eventLog = lazyChildLogger(log, { eventId: event.id, eventType: event.type })
     // The union member for this type is exactly what the handler declared, by the loader's check.
     await target.handler.handle(event as never, { log: eventLog, eventId: event.id, app: target.scope })
     return 'handled'

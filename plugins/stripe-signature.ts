@@ -56,10 +56,7 @@ function parseSignatureHeader (header: string): ParsedHeader | null {
   return { timestamp, verifiable: [`t=${timestamp}`, ...signatures.map((signature) => `v1=${signature}`)].join(',') }
 }
 
-function signedByOneOf (payload: Buffer, header: string, secrets: readonly string[]): boolean {
-  // As text decoded here, not by stripe-node: its TextDecoder would drop a leading byte-order mark,
-  // and the HMAC must cover exactly the bytes received (already checked to be UTF-8).
-  const text = payload.toString('utf8')
+function signedByOneOf (text: string, header: string, secrets: readonly string[]): boolean {
   return secrets.some((secret) => {
     try {
       // Tolerance 0: stripe-node checks the signature alone; recency is checked once, below.
@@ -71,8 +68,8 @@ function signedByOneOf (payload: Buffer, header: string, secrets: readonly strin
   })
 }
 
-/** The verified body's bytes, or the error that says why the delivery cannot be trusted. */
-function verifyDelivery (request: FastifyRequest, secrets: readonly string[], toleranceSeconds: number): Buffer {
+/** The verified body, as text, or the error that says why the delivery cannot be trusted. */
+function verifyDelivery (request: FastifyRequest, secrets: readonly string[], toleranceSeconds: number): string {
   const header = request.headers['stripe-signature']
   if (header === undefined || header === '') throw new MissingSignatureError()
   const headerText = Array.isArray(header) ? header.join(',') : header
@@ -82,9 +79,12 @@ function verifyDelivery (request: FastifyRequest, secrets: readonly string[], to
   if (!Buffer.isBuffer(payload) || payload.length === 0) throw new EmptyBodyError()
   // stripe-node verifies the body decoded as UTF-8; bytes that are not UTF-8 could never verify honestly.
   if (!isUtf8(payload)) throw new InvalidJsonError('the body is not valid UTF-8')
-  if (!signedByOneOf(payload, parsed.verifiable, secrets)) throw new InvalidSignatureError()
+  // Decoded here, not by stripe-node: its TextDecoder would drop a leading byte-order mark, and the
+  // HMAC must cover exactly the bytes received. The same text is then parsed, once.
+  const text = payload.toString('utf8')
+  if (!signedByOneOf(text, parsed.verifiable, secrets)) throw new InvalidSignatureError()
   if (Math.floor(Date.now() / 1000) - parsed.timestamp > toleranceSeconds) throw new StaleSignatureError(toleranceSeconds)
-  return payload
+  return text
 }
 
 const stripeSignature: FastifyPluginAsync = async (fastify) => {
@@ -94,8 +94,7 @@ const stripeSignature: FastifyPluginAsync = async (fastify) => {
 
   fastify.decorate('verifyStripeSignature', async function verifyStripeSignature (request: FastifyRequest) {
     // A refusal is logged once, by the error handler, with its reason and never the header or secret.
-    const payload = verifyDelivery(request, secrets, toleranceSeconds)
-    request.stripeEvent = parseStripeEvent(payload)
+    request.stripeEvent = parseStripeEvent(verifyDelivery(request, secrets, toleranceSeconds))
   })
 }
 

@@ -13,7 +13,7 @@ function isNonEmptyString (value: unknown): value is string {
   return typeof value === 'string' && value.length > 0
 }
 
-function parseJson (payload: Buffer): unknown {
+function parseJson (payload: string): unknown {
   try {
     // As Fastify's own parser: a __proto__ or constructor.prototype key is refused, not merged.
     return secureJson.parse(payload, undefined, { protoAction: 'error', constructorAction: 'error' })
@@ -23,7 +23,7 @@ function parseJson (payload: Buffer): unknown {
 }
 
 /** The body as a Stripe event, or a 400 that says which part is wrong. */
-export function parseStripeEvent (payload: Buffer): Stripe.Event {
+export function parseStripeEvent (payload: string): Stripe.Event {
   const body = parseJson(payload)
   if (!isPlainObject(body)) {
     const kind = Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body

@@ -20,9 +20,13 @@ const webhookRoute: FastifyPluginAsync = async (fastify) => {
     bodyLimit: fastify.config.BODY_LIMIT,
     config: { rawBody: true },
     // Refused before the body is read: a compressed body is neither what Stripe signs nor what it sends.
-    onRequest: async (request) => {
+    onRequest: (request, _reply, done) => {
       const encoding = request.headers['content-encoding']
-      if (encoding !== undefined && encoding.toLowerCase() !== 'identity') throw new UnsupportedContentEncodingError(JSON.stringify(encoding))
+      if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+        done(new UnsupportedContentEncodingError(JSON.stringify(encoding)))
+        return
+      }
+      done()
     },
     preValidation: fastify.verifyStripeSignature,
     // Every refusal is counted, by its code; the error handler answers it.

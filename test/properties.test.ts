@@ -56,6 +56,8 @@ test('a valid signature over any byte-exact event body always verifies', async (
     object: fc.dictionary(fc.string({ maxLength: 10 }).filter((key) => key !== '__proto__' && key !== 'constructor'), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 }),
     indent: fc.constantFrom(0, 2, '\t')
   }).map(({ id, type, object, indent }) => JSON.stringify({ id, object: 'event', type, data: { object } }, null, indent))
+    // Prototype keys anywhere are refused on purpose (INVALID_JSON): they are not what this property is about.
+    .filter((body) => !body.includes('"__proto__"') && !body.includes('"constructor"'))
 
   await fc.assert(fc.asyncProperty(eventBody, async (body) => {
     const response = await deliver(app, body)

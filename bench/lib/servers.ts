@@ -1,0 +1,136 @@
+// The servers under test, each a child process pinned to core 1: the router as built (dist/), and
+// the reference servers it is compared with.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import pg from 'pg'
+import { openPostgresClient } from '../../src/store/postgres-client.js'
+import { createSqlEventStore } from '../../src/store/sql-event-store.js'
+import { openSqliteClient } from '../../src/store/sqlite-client.js'
+import { benchSecret } from './wrk.js'
+
+export const projectRoot = fileURLToPath(new URL('../../', import.meta.url))
+export const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+
+export type ServerKind = 'bare-fastify' | 'express-sample' | 'fastify-recipe' | 'router'
+
+export interface ServerSpec {
+  kind: ServerKind
+  /** For the router: its settings, e.g. { EVENT_STORE: 'sqlite' }. */
+  env?: Record<string, string>
+}
+
+export interface RunningServer {
+  url: string
+  /** Milliseconds from spawn to the first HTTP answer. */
+  startupMs: number
+  /** Current and peak resident memory, in MiB, from /proc. */
+  memory: () => { rssMiB: number, peakRssMiB: number }
+  /** For a router with a store: how many events it stored, and how many it handled. */
+  storeCounts: () => Promise<{ stored: number, handled: number } | null>
+  stop: () => Promise<void>
+}
+
+async function freePort (): Promise<number> {
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const address = probe.address()
+  await new Promise((resolve) => probe.close(resolve))
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+// Any HTTP answer (a 404 for GET /) means the server is up.
+async function waitUntilServing (url: string, child: ChildProcess): Promise<void> {
+  for (let tries = 0; tries < 1000; tries++) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`)
+    try {
+      await fetch(url)
+      return
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+  }
+  throw new Error(`the server at ${url} did not start`)
+}
+
+function procStatusMiB (pid: number, field: string): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN)
+  return kb / 1024
+}
+
+async function postgresSchema (): Promise<{ url: string, drop: () => Promise<void> }> {
+  const schema = `router_bench_${randomBytes(4).toString('hex')}`
+  const admin = new pg.Client({ connectionString: databaseUrl })
+  await admin.connect()
+  await admin.query(`CREATE SCHEMA ${schema}`)
+  await admin.end()
+  const scoped = new URL(databaseUrl)
+  scoped.searchParams.set('options', `-c search_path=${schema}`)
+  return {
+    url: scoped.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: databaseUrl })
+      await client.connect()
+      await client.query(`DROP SCHEMA ${schema} CASCADE`)
+      await client.end()
+    }
+  }
+}
+
+const commands: Record<ServerKind, string[]> = {
+  'bare-fastify': ['--import', 'tsx', 'bench/reference/bare-fastify.ts'],
+  'express-sample': ['--import', 'tsx', 'bench/reference/express-sample.ts'],
+  'fastify-recipe': ['--import', 'tsx', 'bench/reference/fastify-raw-body-construct-event.ts'],
+  router: ['dist/src/server.js']
+}
+
+export async function startServer (spec: ServerSpec): Promise<RunningServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'stripe-router-bench-data-'))
+  const schema = spec.env?.EVENT_STORE === 'postgres' ? await postgresSchema() : null
+  const port = await freePort()
+  const startedAt = performance.now()
+  const child = spawn('taskset', ['-c', '1', process.execPath, ...commands[spec.kind]], {
+    cwd: projectRoot,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      STRIPE_WEBHOOK_SECRET: benchSecret,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      DATA_DIR: dataDir,
+      ...spec.env,
+      ...(schema === null ? {} : { DATABASE_URL: schema.url })
+    },
+    stdio: ['ignore', 'ignore', 'inherit']
+  })
+  const url = `http://127.0.0.1:${port}`
+  await waitUntilServing(url, child)
+  const startupMs = performance.now() - startedAt
+  const pid = child.pid as number
+  return {
+    url,
+    startupMs,
+    memory: () => ({ rssMiB: procStatusMiB(pid, 'VmRSS'), peakRssMiB: procStatusMiB(pid, 'VmHWM') }),
+    storeCounts: async () => {
+      const kind = spec.env?.EVENT_STORE
+      if (spec.kind !== 'router' || kind === 'none') return null
+      const store = createSqlEventStore(schema === null ? openSqliteClient(join(dataDir, 'events.sqlite')) : openPostgresClient(schema.url))
+      const counts = await store.countByStatus()
+      await store.close()
+      return { stored: Object.values(counts).reduce((sum, count) => sum + count, 0), handled: counts.handled }
+    },
+    stop: async () => {
+      child.kill('SIGKILL')
+      if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve))
+      rmSync(dataDir, { recursive: true, force: true })
+      await schema?.drop()
+    }
+  }
+}

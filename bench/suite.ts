@@ -1,0 +1,232 @@
+// The benchmark suite: the router against a bare Fastify route and Stripe's Express sample, with and
+// without its inbox; payload sizes; start-up with 4 and 275 handlers; memory over 100,000 events.
+// Rounds are interleaved so that the machine's drift hits every variant alike; ratios are taken
+// within a round, then the median is reported with its range.
+//
+//   npm run bench -- [--seconds 5] [--rounds 3] [--connections 50] [--quick] [--only throughput,sizes,startup,memory]
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { Agent, request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import Stripe from 'stripe'
+import { stripeEventTypes } from '../src/stripe-event-types.js'
+import { projectRoot, startServer, type ServerSpec } from './lib/servers.js'
+import { median, spread } from './lib/stats.js'
+import { benchSecret, runWrk, writeSignedRequests } from './lib/wrk.js'
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '50' },
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string', default: 'throughput,sizes,startup,memory' }
+  }
+})
+const quick = values.quick
+const seconds = quick ? 1 : Number(values.seconds)
+const rounds = quick ? 1 : Number(values.rounds)
+const connections = Number(values.connections)
+const sections = new Set(values.only.split(','))
+const results: Record<string, unknown> = { seconds, rounds, connections, quick }
+
+const fixture = readFileSync(join(projectRoot, 'test/fixtures/payment_intent.succeeded.json'), 'utf8')
+const templateOf = (padding: number): string => {
+  const event = JSON.parse(fixture) as { id: string, data: { object: { metadata: Record<string, string> } } }
+  event.id = '@@EVENT_ID@@'
+  if (padding > 0) event.data.object.metadata.padding = 'x'.repeat(padding)
+  return JSON.stringify(event)
+}
+
+interface Run { variant: string, round: number, requestsPerSecond: number, p50Ms: number, p99Ms: number, peakRssMiB: number, failures: number, handledShare: number | null }
+
+async function measure (variant: string, spec: ServerSpec, template: string, round: number): Promise<Run> {
+  const server = await startServer(spec)
+  try {
+    const name = `evt_${variant.replace(/\W/g, '_')}_${round}`
+    // A warm-up first, with ids of its own: the JIT's first second is not the service's speed.
+    const warmUp = writeSignedRequests(template, Array.from({ length: 20_000 }, (_, index) => `${name}_warm_${index}`), 'warm-up')
+    await runWrk(server.url, warmUp, 1, connections)
+    const requests = writeSignedRequests(template, Array.from({ length: 20_000 * seconds }, (_, index) => `${name}_${index}`))
+    const result = await runWrk(server.url, requests, seconds, connections)
+    const counts = await server.storeCounts()
+    const run = {
+      variant,
+      round,
+      requestsPerSecond: result.requestsPerSecond,
+      p50Ms: result.p50Ms,
+      p99Ms: result.p99Ms,
+      peakRssMiB: server.memory().peakRssMiB,
+      failures: result.failures,
+      handledShare: counts === null ? null : counts.handled / Math.max(1, counts.stored)
+    }
+    console.error(`  round ${round} ${variant.padEnd(28)} ${run.requestsPerSecond.toFixed(0).padStart(6)} req/s${run.failures > 0 ? `  (${run.failures} failed!)` : ''}`)
+    return run
+  } finally {
+    await server.stop()
+  }
+}
+
+function table (runs: Run[], variants: string[], baseline: string): string[] {
+  const lines = ['variant                             req/s median (range)   p50 ms  p99 ms  peak RSS MiB  ratio to ' + baseline + ' (range)   handled at end']
+  for (const variant of variants) {
+    const own = runs.filter((run) => run.variant === variant)
+    const rates = own.map((run) => run.requestsPerSecond)
+    const ratios = own.flatMap((run) => {
+      const base = runs.find((other) => other.variant === baseline && other.round === run.round)
+      return base === undefined ? [] : [run.requestsPerSecond / base.requestsPerSecond]
+    })
+    const handled = own.map((run) => run.handledShare).filter((share): share is number => share !== null)
+    lines.push([
+      variant.padEnd(35),
+      `${median(rates).toFixed(0)} (${spread(rates)})`.padEnd(22),
+      median(own.map((run) => run.p50Ms)).toFixed(1).padStart(6),
+      median(own.map((run) => run.p99Ms)).toFixed(1).padStart(7),
+      median(own.map((run) => run.peakRssMiB)).toFixed(0).padStart(13),
+      `  ${median(ratios).toFixed(2)}x (${spread(ratios, 2)})`.padEnd(26),
+      handled.length === 0 ? '-' : `${(100 * median(handled)).toFixed(0)} %`
+    ].join(' '))
+  }
+  return lines
+}
+
+function ratioOf (runs: Run[], variant: string, baseline: string): number {
+  return median(runs.filter((run) => run.variant === variant).flatMap((run) => {
+    const base = runs.find((other) => other.variant === baseline && other.round === run.round)
+    return base === undefined ? [] : [run.requestsPerSecond / base.requestsPerSecond]
+  }))
+}
+
+const report: string[] = []
+
+if (sections.has('throughput')) {
+  console.error('throughput')
+  const variants: Array<[string, ServerSpec]> = [
+    ['bare Fastify JSON route', { kind: 'bare-fastify' }],
+    ['Express sample', { kind: 'express-sample' }],
+    ['Fastify + raw-body + constructEvent', { kind: 'fastify-recipe' }],
+    ['router, verify + route', { kind: 'router', env: { EVENT_STORE: 'none' } }],
+    ['router + SQLite inbox', { kind: 'router', env: { EVENT_STORE: 'sqlite' } }],
+    ['router + PostgreSQL inbox', { kind: 'router', env: { EVENT_STORE: 'postgres' } }]
+  ]
+  const template = templateOf(0)
+  const runs: Run[] = []
+  for (let round = 1; round <= rounds; round++) {
+    for (const [variant, spec] of variants) runs.push(await measure(variant, spec, template, round))
+  }
+  const bare = 'bare Fastify JSON route'
+  report.push(`Throughput: ${connections} connections, ${seconds} s per run, ${rounds} interleaved rounds, ` +
+    `${Buffer.byteLength(template)} B payment_intent.succeeded, a new signed event id per request, wrk on core 0, server on core 1`,
+  ...table(runs, variants.map(([name]) => name), bare), '')
+  const targets = {
+    verifyRouteVsBare: ratioOf(runs, 'router, verify + route', bare),
+    sqliteVsBare: ratioOf(runs, 'router + SQLite inbox', bare),
+    verifyRouteVsExpress: ratioOf(runs, 'router, verify + route', 'Express sample')
+  }
+  report.push(`Targets: verify + route ${targets.verifyRouteVsBare.toFixed(2)}x bare (target >= 0.75), ` +
+    `SQLite inbox ${targets.sqliteVsBare.toFixed(2)}x bare (>= 0.55), ` +
+    `verify + route ${targets.verifyRouteVsExpress.toFixed(2)}x the Express sample (>= 3.5)`, '')
+  results.throughput = { runs, targets }
+}
+
+if (sections.has('sizes')) {
+  console.error('payload sizes')
+  const runs: Run[] = []
+  const sizes = [3_000, 30_000, 300_000]
+  const variants: Array<[string, ServerSpec]> = [
+    ['bare Fastify JSON route', { kind: 'bare-fastify' }],
+    ['router, verify + route', { kind: 'router', env: { EVENT_STORE: 'none' } }],
+    ['router + SQLite inbox', { kind: 'router', env: { EVENT_STORE: 'sqlite' } }]
+  ]
+  for (let round = 1; round <= rounds; round++) {
+    for (const size of sizes) {
+      const template = templateOf(size - Buffer.byteLength(templateOf(0)))
+      for (const [variant, spec] of variants) runs.push(await measure(`${variant}, ${size / 1000} KB`, spec, template, round))
+    }
+  }
+  report.push('Payload sizes (ratio to the bare route at the same size)')
+  for (const size of sizes) {
+    report.push(...table(runs, variants.map(([name]) => `${name}, ${size / 1000} KB`), `bare Fastify JSON route, ${size / 1000} KB`).slice(size === sizes[0] ? 0 : 1))
+  }
+  report.push('')
+  results.sizes = runs
+}
+
+if (sections.has('startup')) {
+  console.error('start-up')
+  // 275 handler files: one per v1 event type of the installed stripe package, as a user with a handler for everything would have.
+  const handlersDir = mkdtempSync(join(tmpdir(), 'stripe-router-bench-handlers-'))
+  const defineHandler = join(projectRoot, 'dist/src/define-handler.js')
+  for (const type of stripeEventTypes()) {
+    writeFileSync(join(handlersDir, `${type}.js`),
+      `import { defineHandler } from '${defineHandler}'\nexport default defineHandler('${type}', async (event, { log }) => { log.debug({ id: event.id }, 'handled') })\n`)
+  }
+  const samples = quick ? 1 : 5
+  const startup: Record<string, number[]> = { '4 handlers': [], [`${stripeEventTypes().size} handlers`]: [] }
+  for (let sample = 0; sample < samples; sample++) {
+    for (const [name, env] of [['4 handlers', {}], [`${stripeEventTypes().size} handlers`, { HANDLERS_DIR: handlersDir }]] as const) {
+      const server = await startServer({ kind: 'router', env: { EVENT_STORE: 'sqlite', ...env } })
+      startup[name]?.push(server.startupMs)
+      await server.stop()
+    }
+  }
+  rmSync(handlersDir, { recursive: true, force: true })
+  report.push(`Start-up, spawn to first HTTP answer (node boot included), median of ${samples}:`)
+  for (const [name, times] of Object.entries(startup)) report.push(`  ${name.padEnd(14)} ${median(times).toFixed(0)} ms (${spread(times)})`)
+  report.push('  target: 275 handlers <= 1500 ms', '')
+  results.startup = startup
+}
+
+if (sections.has('memory')) {
+  console.error('memory')
+  const total = quick ? 5_000 : 100_000
+  const server = await startServer({ kind: 'router', env: { EVENT_STORE: 'sqlite' } })
+  const agent = new Agent({ keepAlive: true, maxSockets: 32 })
+  const template = templateOf(0)
+  const [before, after] = template.split('@@EVENT_ID@@') as [string, string]
+  const post = async (index: number): Promise<void> => {
+    const body = `${before}evt_memory_${index}${after}`
+    const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: benchSecret })
+    await new Promise<void>((resolve, reject) => {
+      const outgoing = request(`${server.url}/webhook`, {
+        method: 'POST', agent, headers: { 'content-type': 'application/json', 'stripe-signature': signature }
+      }, (response) => {
+        response.resume()
+        response.on('end', () => { response.statusCode === 200 ? resolve() : reject(new Error(`status ${response.statusCode}`)) })
+      })
+      outgoing.on('error', reject)
+      outgoing.end(body)
+    })
+  }
+  const sendRange = async (from: number, to: number): Promise<void> => {
+    let next = from
+    await Promise.all(Array.from({ length: 32 }, async () => { while (next < to) await post(next++) }))
+  }
+  const settle = async (count: number): Promise<void> => {
+    for (let tries = 0; tries < 600; tries++) {
+      const counts = await server.storeCounts()
+      if ((counts?.handled ?? 0) >= count) return
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+  const idle = server.memory().rssMiB
+  await sendRange(0, 1_000)
+  await settle(1_000)
+  const after1k = server.memory().rssMiB
+  await sendRange(1_000, total)
+  await settle(total)
+  const afterAll = server.memory().rssMiB
+  agent.destroy()
+  await server.stop()
+  report.push(`Memory (router + SQLite inbox, RSS): idle ${idle.toFixed(0)} MiB, after 1,000 events ${after1k.toFixed(0)} MiB, ` +
+    `after ${total.toLocaleString('en')} events ${afterAll.toFixed(0)} MiB: ${((afterAll / after1k - 1) * 100).toFixed(1)} % over 1,000 (target within 20 %)`, '')
+  results.memory = { idle, after1k, afterAll, total }
+}
+
+console.log(`\n${report.join('\n')}`)
+const resultsDir = join(projectRoot, 'bench/results')
+mkdirSync(resultsDir, { recursive: true })
+const file = join(resultsDir, `suite-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+writeFileSync(file, JSON.stringify(results, null, 2))
+console.log(`Raw numbers: ${file}`)
