@@ -47,7 +47,8 @@ const errorReplies: FastifyPluginAsync = async (fastify) => {
     if (statusCode >= 400 && statusCode < 500) {
       const body = clientErrorReply(error, bodyLimit)
       if (signatureFailureCodes.has(body.code)) {
-        request.log.warn({ statusCode, reason: body.code }, `Stripe signature verification failed: ${body.error}`)
+        const { likelyCause } = error as { likelyCause?: string }
+        request.log.warn({ statusCode, reason: body.code, likelyCause }, `Stripe signature verification failed: ${body.error}`)
       } else {
         request.log.info({ statusCode, code: body.code }, body.error)
       }

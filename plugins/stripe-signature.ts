@@ -13,6 +13,7 @@ import {
   StaleSignatureError
 } from '../src/errors.js'
 import { parseStripeEvent } from '../src/parse-stripe-event.js'
+import { diagnoseSignatureFailure } from '../src/signature-diagnosis.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -82,7 +83,16 @@ function verifyDelivery (request: FastifyRequest, secrets: readonly string[], to
   // Decoded here, not by stripe-node: its TextDecoder would drop a leading byte-order mark, and the
   // HMAC must cover exactly the bytes received. The same text is then parsed, once.
   const text = payload.toString('utf8')
-  if (!signedByOneOf(text, parsed.verifiable, secrets)) throw new InvalidSignatureError()
+  if (!signedByOneOf(text, parsed.verifiable, secrets)) {
+    const error = new InvalidSignatureError()
+    // For the log only (error-replies writes it); the response says no more than the code.
+    Object.assign(error, {
+      likelyCause: diagnoseSignatureFailure({
+        text, header: parsed.verifiable, timestamp: parsed.timestamp, secrets, toleranceSeconds, now: Date.now()
+      })
+    })
+    throw error
+  }
   if (Math.floor(Date.now() / 1000) - parsed.timestamp > toleranceSeconds) throw new StaleSignatureError(toleranceSeconds)
   return text
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { openPostgresClient } from '../../src/store/postgres-client.js'
+import type { SqlClient } from '../../src/store/sql-client.js'
 import { createSqlEventStore } from '../../src/store/sql-event-store.js'
 import { openSqliteClient } from '../../src/store/sqlite-client.js'
 import { benchSecret } from './wrk.js'
@@ -32,6 +33,8 @@ export interface RunningServer {
   memory: () => { rssMiB: number, peakRssMiB: number }
   /** For a router with a store: how many events it stored, and how many it handled. */
   storeCounts: () => Promise<{ stored: number, handled: number } | null>
+  /** By the store's attempt history: events handled more than once, and events never handled. */
+  handledOnceCheck: () => Promise<{ handledTwice: number, neverHandled: number }>
   stop: () => Promise<void>
 }
 
@@ -111,6 +114,7 @@ export async function startServer (spec: ServerSpec): Promise<RunningServer> {
     stdio: ['ignore', 'ignore', 'inherit']
   })
   const url = `http://127.0.0.1:${port}`
+  const openClient = (): SqlClient => schema === null ? openSqliteClient(join(dataDir, 'events.sqlite')) : openPostgresClient(schema.url)
   await waitUntilServing(url, child)
   const startupMs = performance.now() - startedAt
   const pid = child.pid as number
@@ -118,10 +122,20 @@ export async function startServer (spec: ServerSpec): Promise<RunningServer> {
     url,
     startupMs,
     memory: () => ({ rssMiB: procStatusMiB(pid, 'VmRSS'), peakRssMiB: procStatusMiB(pid, 'VmHWM') }),
+    handledOnceCheck: async () => {
+      const client = openClient()
+      const [row] = await client.query({
+        sql: `SELECT SUM(CASE WHEN handled > 1 THEN 1 ELSE 0 END) AS twice, SUM(CASE WHEN handled = 0 THEN 1 ELSE 0 END) AS never
+              FROM (SELECT (SELECT COUNT(*) FROM stripe_event_attempts a WHERE a.event_id = e.id AND a.outcome = 'handled') AS handled
+                    FROM stripe_events e) AS per_event`
+      })
+      await client.close()
+      return { handledTwice: Number(row?.twice ?? 0), neverHandled: Number(row?.never ?? 0) }
+    },
     storeCounts: async () => {
       const kind = spec.env?.EVENT_STORE
       if (spec.kind !== 'router' || kind === 'none') return null
-      const store = createSqlEventStore(schema === null ? openSqliteClient(join(dataDir, 'events.sqlite')) : openPostgresClient(schema.url))
+      const store = createSqlEventStore(openClient())
       const counts = await store.countByStatus()
       await store.close()
       return { stored: Object.values(counts).reduce((sum, count) => sum + count, 0), handled: counts.handled }
