@@ -22,6 +22,8 @@ function bindings (params: readonly SqlValue[] = []): Record<string, Exclude<Sql
   return named
 }
 
+const preparedStatementLimit = 64
+
 export function openSqliteClient (file: string): SqlClient {
   mkdirSync(dirname(file), { recursive: true })
   const db = new Database(file)
@@ -33,13 +35,22 @@ export function openSqliteClient (file: string): SqlClient {
   // Pruning an event deletes its attempts with it.
   db.pragma('foreign_keys = ON')
 
+  // Prepared statements are reused, most recently used first. Batched writes make a new text for each
+  // batch size, so the cache is bounded: unbounded, it held hundreds of statements after a burst.
   const prepared = new Map<string, Database.Statement>()
-  function run ({ sql, params }: SqlStatement): SqlRow[] {
+  function statementFor (sql: string): Database.Statement {
     let statement = prepared.get(sql)
     if (statement === undefined) {
       statement = db.prepare(sql)
-      prepared.set(sql, statement)
+      if (prepared.size >= preparedStatementLimit) prepared.delete(prepared.keys().next().value as string)
+    } else {
+      prepared.delete(sql)
     }
+    prepared.set(sql, statement)
+    return statement
+  }
+  function run ({ sql, params }: SqlStatement): SqlRow[] {
+    const statement = statementFor(sql)
     if (statement.reader) return statement.all(bindings(params)) as SqlRow[]
     statement.run(bindings(params))
     return []
