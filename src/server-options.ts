@@ -3,7 +3,6 @@
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyServerOptions } from 'fastify'
-import { lazyChildLogger } from './lazy-child-logger.js'
 
 const parserErrors: Record<string, { status: number, code: string, error: string }> = {
   HPE_HEADER_OVERFLOW: { status: 431, code: 'HEADERS_TOO_LARGE', error: 'The request headers are larger than the server accepts' },
@@ -29,9 +28,5 @@ function replyToClientError (error: Error & { code?: string }, socket: Socket): 
 export const routerServerOptions: FastifyServerOptions = {
   // A slow client must not hold a socket forever.
   requestTimeout: 30_000,
-  clientErrorHandler: replyToClientError,
-  // Every request gets a child logger bound to its id; most never log at the configured level, so
-  // it is made only when a line is written. A route with its own level gets a real child at once.
-  childLoggerFactory: (logger, bindings, options) =>
-    Object.keys(options).length === 0 ? lazyChildLogger(logger, bindings) : logger.child(bindings, options)
+  clientErrorHandler: replyToClientError
 }

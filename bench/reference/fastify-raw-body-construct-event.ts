@@ -24,3 +24,4 @@ app.post('/webhook', { config: { rawBody: true } }, async (request, reply) => {
   return { received: true }
 })
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' })
+process.once('SIGINT', () => { void app.close().then(() => process.exit(0)) })
