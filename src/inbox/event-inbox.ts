@@ -8,6 +8,7 @@ import type { StripeHandlers } from '../../plugins/stripe-handlers.js'
 import { EventInProgressError, HandlerFailedError } from '../errors.js'
 import type { EventStore, NewEvent, StoredEvent } from '../store/event-store.js'
 import type { RetryPolicy } from './retry-delay.js'
+import { createLeaseKeeper } from './lease-keeper.js'
 import { runAttempt, type AttemptContext } from './run-attempt.js'
 import { startEventWorker, type EventWorker, type WorkerOptions } from './event-worker.js'
 
@@ -98,6 +99,7 @@ export function createStoredInbox (
     owner,
     leaseMs: options.leaseMs,
     retry: options.mode === 'queued' ? options.retry : null,
+    leases: createLeaseKeeper(store, owner, options.leaseMs, log),
     observeAttempt: options.observeAttempt
   }
   const worker: EventWorker = startEventWorker(context, options, log)
@@ -180,7 +182,10 @@ export function createStoredInbox (
       return outcome
     },
     drain: worker.drain,
-    stop: worker.stop,
+    stop: async (graceMs) => {
+      await worker.stop(graceMs)
+      context.leases.stop()
+    },
     store
   }
 }

@@ -3,6 +3,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type Stripe from 'stripe'
 import type { StoredEvent } from '../store/event-store.js'
+import { lazyChildLogger } from '../lazy-child-logger.js'
 import { runAttempt, type AttemptContext } from './run-attempt.js'
 
 export interface WorkerOptions {
@@ -45,7 +46,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerOption
 
   async function handle (event: StoredEvent, parsed: Stripe.Event): Promise<void> {
     // The handler's own logger adds eventId and eventType; this one adds which attempt it is.
-    const attemptLog = log.child({ attempt: event.attempts })
+    const attemptLog = lazyChildLogger(log, { attempt: event.attempts })
     const { result, error } = await runAttempt(context, event, parsed, attemptLog)
     const ids = { eventId: event.id, eventType: event.type }
     if (result.status === 'pending') {

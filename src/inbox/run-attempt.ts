@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type Stripe from 'stripe'
 import type { StripeHandlers } from '../../plugins/stripe-handlers.js'
 import type { AttemptResult, EventStore, StoredEvent } from '../store/event-store.js'
+import type { LeaseKeeper } from './lease-keeper.js'
 import { retryDelayMs, type RetryPolicy } from './retry-delay.js'
 
 export interface AttemptContext {
@@ -13,6 +14,7 @@ export interface AttemptContext {
   leaseMs: number
   /** Queued: failures are retried with backoff up to maxAttempts, then marked failed. Inline: marked failed at once, for Stripe to redeliver. */
   retry: RetryPolicy | null
+  leases: LeaseKeeper
   observeAttempt?: (type: string, outcome: string, seconds: number) => void
 }
 
@@ -33,17 +35,6 @@ function nextStep (event: StoredEvent, error: unknown, retry: RetryPolicy | null
   return { status: 'pending', error: described, nextAttemptAt: now + retryDelayMs(event.attempts, retry) }
 }
 
-// A handler that outlives its lease would let another worker run the same event: keep the lease fresh.
-function keepLease (context: AttemptContext, event: StoredEvent, log: FastifyBaseLogger): () => void {
-  const timer = setInterval(() => {
-    context.store.renewLease(event.id, context.owner, Date.now() + context.leaseMs)
-      .then((held) => { if (!held) log.warn({ eventId: event.id }, 'Lost the lease on an event whose handler is still running') })
-      .catch((error: unknown) => log.warn({ err: error, eventId: event.id }, 'Could not renew an event lease'))
-  }, Math.max(10, Math.floor(context.leaseMs / 3)))
-  timer.unref()
-  return () => clearInterval(timer)
-}
-
 export async function runAttempt (
   context: AttemptContext,
   event: StoredEvent,
@@ -51,7 +42,7 @@ export async function runAttempt (
   log: FastifyBaseLogger
 ): Promise<AttemptReport> {
   const startedAt = Date.now()
-  const releaseLease = keepLease(context, event, log)
+  const releaseLease = context.leases.hold(event.id)
   let report: AttemptReport
   try {
     const outcome = await context.handlers.dispatch(parsed, log)

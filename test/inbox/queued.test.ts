@@ -6,6 +6,7 @@ import { buildApp, deliver, handlerFolder, loadFixture, paymentIntentSucceeded, 
 import { backendEnv, backends } from '../postgres.js'
 import { handledEventIds } from '../fixtures/handler-folders/recording/payment_intent.succeeded.js'
 import { completedEventIds as flakyCompleted, runsByEvent } from '../fixtures/handler-folders/flaky/payment_intent.succeeded.js'
+import { startedEventIds } from '../fixtures/handler-folders/slow/payment_intent.succeeded.js'
 
 
 for (const backend of backends) {
@@ -108,6 +109,17 @@ for (const backend of backends) {
 
     t.same(handledEventIds, ['evt_abandoned'], 'the abandoned event ran, the handled one did not run again')
     t.match(await store.get('evt_abandoned'), { status: 'handled', attempts: 2 })
+  })
+
+  test(`${backend}: a handler that outlives its lease keeps it, and runs once`, async (t) => {
+    const env = await backendEnv(t, backend)
+    if (env === null) return
+    startedEventIds.length = 0
+    const { app } = await buildApp(t, { env: { ...env, LEASE_SECONDS: '1', POLL_INTERVAL_MS: '20' }, handlersDir: handlerFolder('slow') })
+    t.equal((await deliver(app, paymentIntentSucceeded('evt_long_handler', { delay_ms: '2500' }))).statusCode, 200)
+    await settle(app)
+    t.same(startedEventIds, ['evt_long_handler'], 'no other worker took it over while it ran')
+    t.match(await app.eventInbox.store?.get('evt_long_handler'), { status: 'handled', attempts: 1 })
   })
 
   test(`${backend}: an event type without a handler is stored as unhandled and never queued`, async (t) => {
