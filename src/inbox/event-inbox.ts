@@ -116,7 +116,11 @@ export function createStoredInbox (
       logUnhandled(event, eventLog)
       return 'unhandled'
     }
-    if (!worker.reserveSlot()) return (await store.insert(newEvent, { status: 'pending' })) ? 'queued' : 'duplicate'
+    if (!worker.reserveSlot()) {
+      if (!(await store.insert(newEvent, { status: 'pending' }))) return 'duplicate'
+      worker.wake()
+      return 'queued'
+    }
     let claimed: StoredEvent | null
     try {
       claimed = await insertClaimed(newEvent)

@@ -39,6 +39,8 @@ export function startEventWorker (context: AttemptContext, options: WorkerOption
   const running = new Set<Promise<void>>()
   let reserved = 0
   let stopped = false
+  // Whether due events may be waiting in the store.
+  let backlog = true
   const busy = (): number => running.size + reserved
   let claiming = false
   let claimAgain = false
@@ -61,7 +63,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerOption
       .catch((error: unknown) => log.error({ err: error, eventId: event.id }, 'Could not record an attempt; the lease will expire and the event will be retried'))
       .finally(() => {
         running.delete(work)
-        wake()
+        if (backlog) claimIfFree()
       })
     running.add(work)
   }
@@ -69,9 +71,13 @@ export function startEventWorker (context: AttemptContext, options: WorkerOption
   async function claimWhileFree (): Promise<void> {
     while (!stopped && busy() < options.concurrency) {
       const now = Date.now()
-      const batch = await context.store.claimDue(context.owner, now, now + context.leaseMs, options.concurrency - busy())
-      if (batch.length === 0) return
+      const wanted = options.concurrency - busy()
+      const batch = await context.store.claimDue(context.owner, now, now + context.leaseMs, wanted)
+      // Fewer than asked: nothing more is due. Until the next poll or pending insert, a freed slot
+      // need not ask the store again (a query per handled event showed on the hot path).
+      if (batch.length < wanted) backlog = false
       for (const event of batch) track(event)
+      if (batch.length === 0) return
     }
   }
 
@@ -83,7 +89,13 @@ export function startEventWorker (context: AttemptContext, options: WorkerOption
     if (pruned > 0) log.info({ pruned }, `Pruned ${pruned} settled events older than ${options.retentionDays} days`)
   }
 
+  /** Something may be due (a poll, a pending insert, a drain): claim what slots allow. */
   function wake (): void {
+    backlog = true
+    claimIfFree()
+  }
+
+  function claimIfFree (): void {
     if (stopped) return
     if (claiming) {
       claimAgain = true
@@ -137,7 +149,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerOption
 
   function releaseSlot (): void {
     reserved--
-    wake()
+    if (backlog) claimIfFree()
   }
 
   function runReserved (event: StoredEvent, parsed: Stripe.Event): void {
