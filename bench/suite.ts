@@ -47,7 +47,7 @@ async function measure (variant: string, spec: ServerSpec, template: string, rou
     const name = `evt_${variant.replace(/\W/g, '_')}_${round}`
     // A warm-up first, with ids of its own: the JIT's first second is not the service's speed.
     // As many distinct events as the fastest server could take, bounded by the hashing it costs to sign them.
-    const perSecond = Math.min(20_000, Math.ceil(300_000_000 / Buffer.byteLength(template)))
+    const perSecond = Math.min(30_000, Math.ceil(300_000_000 / Buffer.byteLength(template)))
     const warmUp = writeSignedRequests(template, Array.from({ length: perSecond }, (_, index) => `${name}_warm_${index}`), 'warm-up')
     await runWrk(server.url, warmUp, 1, connections)
     const requests = writeSignedRequests(template, Array.from({ length: perSecond * seconds }, (_, index) => `${name}_${index}`))
