@@ -4,6 +4,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import fastifyRawBody from 'fastify-raw-body'
+import { BodyTooLargeError } from '../src/errors.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,9 +24,24 @@ const rawBody: FastifyPluginAsync = async (fastify) => {
   })
   // fastify-raw-body's own JSON parser would parse before the signature is checked; keep the bytes
   // instead. Stripe sends JSON only, so Fastify's text/plain parser goes too: any other type is a 415.
+  // fastify-raw-body already collects the bytes, so the parser only drains the stream (a second
+  // copy of every body showed per request) and enforces the route's body limit while it does.
   fastify.removeContentTypeParser(['application/json', 'text/plain'])
-  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
-    done(null, body)
+  fastify.addContentTypeParser('application/json', (request, payload, done) => {
+    const limit = request.routeOptions.bodyLimit
+    let received = 0
+    let finished = false
+    const finish = (error: Error | null): void => {
+      if (finished) return
+      finished = true
+      done(error, undefined)
+    }
+    payload.on('data', (chunk: Buffer) => {
+      received += chunk.length
+      if (received > limit) finish(new BodyTooLargeError(limit))
+    })
+    payload.on('end', () => finish(null))
+    payload.on('error', finish)
   })
 }
 

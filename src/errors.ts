@@ -25,6 +25,7 @@ export const StaleSignatureError = createError('TIMESTAMP_OUTSIDE_TOLERANCE',
 )
 export const UnsupportedContentEncodingError = createError('UNSUPPORTED_CONTENT_ENCODING',
   'Content-Encoding %s is not accepted: Stripe sends bodies uncompressed, and the signature is over those bytes', 415)
+export const BodyTooLargeError = createError('BODY_TOO_LARGE', 'The request body is larger than the limit of %s bytes (BODY_LIMIT)', 413)
 export const EmptyBodyError = createError('EMPTY_BODY', 'The request body is empty; a Stripe event was expected', 400)
 export const InvalidJsonError = createError('INVALID_JSON', 'The request body is not valid JSON: %s', 400)
 export const NotAStripeEventError = createError('NOT_A_STRIPE_EVENT', 'The body is not a Stripe event: %s', 400)
@@ -45,7 +46,7 @@ export const HandlerFailedError = createError('HANDLER_FAILED',
 
 const routerErrors: FastifyErrorConstructor[] = [
   InvalidSettingError, InvalidHandlerError, MissingSignatureError, MalformedSignatureHeaderError,
-  InvalidSignatureError, StaleSignatureError, UnsupportedContentEncodingError, EmptyBodyError, InvalidJsonError, NotAStripeEventError,
+  InvalidSignatureError, StaleSignatureError, UnsupportedContentEncodingError, BodyTooLargeError, EmptyBodyError, InvalidJsonError, NotAStripeEventError,
   ThinEventOnSnapshotRouteError, EventInProgressError, HandlerFailedError
 ]
 

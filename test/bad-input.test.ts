@@ -124,6 +124,11 @@ test('over a real socket: repeated and oversized headers, chunked bodies, bad fr
     'Transfer-Encoding: chunked'], inChunks(chunkedPayload)))
   t.equal(chunked.status, 200, 'a chunked body verifies over its reassembled bytes')
 
+  const hugeChunked = await sendRaw(port, httpRequest(['Content-Type: application/json', `Stripe-Signature: ${signature}`,
+    'Transfer-Encoding: chunked'], `${'100000\r\n' + 'x'.repeat(0x100000) + '\r\n'}${'100\r\n' + 'x'.repeat(0x100) + '\r\n'}0\r\n\r\n`))
+  t.equal(hugeChunked.status, 413, 'a chunked body over the limit, with no Content-Length to check first, is a 413')
+  t.equal(JSON.parse(hugeChunked.body).code, 'BODY_TOO_LARGE')
+
   const lyingLength = await sendRaw(port, httpRequest(['Content-Type: application/json', `Stripe-Signature: ${signature}`,
     `Content-Length: ${Buffer.byteLength(payload) + 50}`], payload))
   t.ok(lyingLength.status >= 400 && lyingLength.status < 500, `a Content-Length longer than the body is a 4xx (${lyingLength.status})`)
