@@ -3,13 +3,11 @@
 // once and handled exactly once.
 //
 //   npm run soak -- [--events 100000] [--duplicates 0.1] [--store sqlite|postgres]
-import { Agent, request } from 'node:http'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import Stripe from 'stripe'
 import { projectRoot, startServer } from './lib/servers.js'
-import { benchSecret } from './lib/wrk.js'
+import { createDeliverer } from './lib/deliverer.js'
 
 const { values } = parseArgs({
   options: {
@@ -21,25 +19,8 @@ const { values } = parseArgs({
 const total = Number(values.events)
 const duplicateShare = Number(values.duplicates)
 const fixture = JSON.parse(readFileSync(join(projectRoot, 'test/fixtures/payment_intent.succeeded.json'), 'utf8')) as { id: string }
-const [before, after] = JSON.stringify({ ...fixture, id: '@@ID@@' }).split('@@ID@@') as [string, string]
-
 const server = await startServer({ kind: 'router', env: { EVENT_STORE: values.store, WORKER_CONCURRENCY: '32' } })
-const agent = new Agent({ keepAlive: true, maxSockets: 32 })
-
-async function deliver (id: string): Promise<number> {
-  const body = `${before}${id}${after}`
-  const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: benchSecret })
-  return await new Promise((resolve, reject) => {
-    const outgoing = request(`${server.url}/webhook`, {
-      method: 'POST', agent, headers: { 'content-type': 'application/json', 'stripe-signature': signature }
-    }, (response) => {
-      response.resume()
-      response.on('end', () => resolve(response.statusCode ?? 0))
-    })
-    outgoing.on('error', reject)
-    outgoing.end(body)
-  })
-}
+const { deliver, close } = createDeliverer(server.url, JSON.stringify({ ...fixture, id: '@@EVENT_ID@@' }))
 
 // The delivery plan: every id once, and a share of them again, at once or later, shuffled in.
 const plan: string[] = []
@@ -70,7 +51,7 @@ for (let waited = 0; (counts?.handled ?? 0) < total && waited < 300; waited++) {
   counts = await server.storeCounts()
 }
 const check = await server.handledOnceCheck()
-agent.destroy()
+close()
 await server.stop()
 
 const problems: string[] = []

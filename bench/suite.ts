@@ -5,15 +5,14 @@
 //
 //   npm run bench -- [--seconds 5] [--rounds 3] [--connections 50] [--quick] [--only throughput,sizes,startup,memory]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { Agent, request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import Stripe from 'stripe'
 import { stripeEventTypes } from '../src/stripe-event-types.js'
 import { projectRoot, startServer, type ServerSpec } from './lib/servers.js'
 import { median, spread } from './lib/stats.js'
-import { benchSecret, runWrk, writeSignedRequests } from './lib/wrk.js'
+import { createDeliverer } from './lib/deliverer.js'
+import { runWrk, writeSignedRequests } from './lib/wrk.js'
 
 const { values } = parseArgs({
   options: {
@@ -184,22 +183,10 @@ if (sections.has('memory')) {
   console.error('memory')
   const total = quick ? 5_000 : 100_000
   const server = await startServer({ kind: 'router', env: { EVENT_STORE: 'sqlite' } })
-  const agent = new Agent({ keepAlive: true, maxSockets: 32 })
-  const template = templateOf(0)
-  const [before, after] = template.split('@@EVENT_ID@@') as [string, string]
+  const deliverer = createDeliverer(server.url, templateOf(0))
   const post = async (index: number): Promise<void> => {
-    const body = `${before}evt_memory_${index}${after}`
-    const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: benchSecret })
-    await new Promise<void>((resolve, reject) => {
-      const outgoing = request(`${server.url}/webhook`, {
-        method: 'POST', agent, headers: { 'content-type': 'application/json', 'stripe-signature': signature }
-      }, (response) => {
-        response.resume()
-        response.on('end', () => { response.statusCode === 200 ? resolve() : reject(new Error(`status ${response.statusCode}`)) })
-      })
-      outgoing.on('error', reject)
-      outgoing.end(body)
-    })
+    const status = await deliverer.deliver(`evt_memory_${index}`)
+    if (status !== 200) throw new Error(`status ${status}`)
   }
   const sendRange = async (from: number, to: number): Promise<void> => {
     let next = from
@@ -227,7 +214,7 @@ if (sections.has('memory')) {
     await settle(checkpoint)
     memory.push({ events: checkpoint, rssMiB: server.memory().rssMiB, heapUsedMiB: await heapUsedMiB() })
   }
-  agent.destroy()
+  deliverer.close()
   await server.stop()
   const after1k = memory.find((point) => point.events === 1_000)?.rssMiB ?? Number.NaN
   const afterAll = memory.at(-1)?.rssMiB ?? Number.NaN

@@ -30,7 +30,7 @@ const metrics: FastifyPluginAsync = async (fastify) => {
   // hashes a label set on every inc and observe, which showed at a few percent of a request.
   const deliveryCounts = new Map<string, { labels: { type: string, outcome: string, reason: string }, count: number }>()
   const pendingDurations = new Map<string, { labels: { type: string, outcome: string }, seconds: number[] }>()
-  const deliveries = new Counter({
+  void new Counter({
     name: 'stripe_webhook_deliveries_total',
     help: 'Deliveries by event type and outcome; rejected ones by reason (the error code).',
     labelNames: ['type', 'outcome', 'reason'],

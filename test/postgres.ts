@@ -51,20 +51,28 @@ export async function freshPostgresSchema (t: TestLike): Promise<string | null> 
     t.plan(0, message)
     return null
   }
-  const schema = `router_test_${randomBytes(6).toString('hex')}`
-  const admin = new pg.Client({ connectionString: postgresUrl })
-  await admin.connect()
-  await admin.query(`CREATE SCHEMA ${schema}`)
-  await admin.end()
-  t.teardown(async () => {
-    const cleanup = new pg.Client({ connectionString: postgresUrl })
-    await cleanup.connect()
-    await cleanup.query(`DROP SCHEMA ${schema} CASCADE`)
-    await cleanup.end()
-  })
-  const url = new URL(postgresUrl)
+  const scratch = await createScratchSchema(postgresUrl, 'router_test')
+  t.teardown(scratch.drop)
+  return scratch.url
+}
+
+async function runAdmin (connectionString: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString })
+  await client.connect()
+  try {
+    await client.query(sql)
+  } finally {
+    await client.end()
+  }
+}
+
+/** A new, empty schema on the server at `baseUrl`: a connection string scoped to it, and how to drop it. */
+export async function createScratchSchema (baseUrl: string, prefix: string): Promise<{ url: string, drop: () => Promise<void> }> {
+  const schema = `${prefix}_${randomBytes(6).toString('hex')}`
+  await runAdmin(baseUrl, `CREATE SCHEMA ${schema}`)
+  const url = new URL(baseUrl)
   url.searchParams.set('options', `-c search_path=${schema}`)
-  return url.toString()
+  return { url: url.toString(), drop: async () => { await runAdmin(baseUrl, `DROP SCHEMA ${schema} CASCADE`) } }
 }
 
 export type Backend = 'sqlite' | 'postgres'

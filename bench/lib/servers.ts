@@ -1,17 +1,16 @@
 // The servers under test, each a child process pinned to core 1: the router as built (dist/), and
 // the reference servers it is compared with.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import pg from 'pg'
 import { openPostgresClient } from '../../src/store/postgres-client.js'
 import type { SqlClient } from '../../src/store/sql-client.js'
 import { createSqlEventStore } from '../../src/store/sql-event-store.js'
 import { openSqliteClient } from '../../src/store/sqlite-client.js'
+import { createScratchSchema } from '../../test/postgres.js'
 import { benchSecret } from './wrk.js'
 
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url))
@@ -67,25 +66,6 @@ function procStatusMiB (pid: number, field: string): number {
   return kb / 1024
 }
 
-async function postgresSchema (): Promise<{ url: string, drop: () => Promise<void> }> {
-  const schema = `router_bench_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: databaseUrl })
-  await admin.connect()
-  await admin.query(`CREATE SCHEMA ${schema}`)
-  await admin.end()
-  const scoped = new URL(databaseUrl)
-  scoped.searchParams.set('options', `-c search_path=${schema}`)
-  return {
-    url: scoped.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: databaseUrl })
-      await client.connect()
-      await client.query(`DROP SCHEMA ${schema} CASCADE`)
-      await client.end()
-    }
-  }
-}
-
 const commands: Record<ServerKind, string[]> = {
   'bare-fastify': ['--import', 'tsx', 'bench/reference/bare-fastify.ts'],
   'express-sample': ['--import', 'tsx', 'bench/reference/express-sample.ts'],
@@ -95,7 +75,7 @@ const commands: Record<ServerKind, string[]> = {
 
 export async function startServer (spec: ServerSpec): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'stripe-router-bench-data-'))
-  const schema = spec.env?.EVENT_STORE === 'postgres' ? await postgresSchema() : null
+  const schema = spec.env?.EVENT_STORE === 'postgres' ? await createScratchSchema(databaseUrl, 'router_bench') : null
   const port = await freePort()
   const startedAt = performance.now()
   const child = spawn('taskset', ['-c', '1', process.execPath, ...commands[spec.kind]], {

@@ -104,18 +104,16 @@ export function createStoredInbox (
   }
   const worker: EventWorker = startEventWorker(context, options, log)
 
-  function logUnhandled (event: Stripe.Event, eventLog: FastifyBaseLogger): void {
-    eventLog.info({ eventId: event.id, eventType: event.type }, `Unhandled event type: ${event.type}`)
+  // Stored, and settled at once: no handler will run for it (LIVEMODE guard, or no handler for its type).
+  async function storeSettled (newEvent: NewEvent, status: 'ignored' | 'unhandled', logIt: () => void): Promise<ReceiveOutcome> {
+    if (!(await store.insert(newEvent, { status }))) return 'duplicate'
+    logIt()
+    return status
   }
 
   // With a free slot, the event is stored already claimed by this instance and handled straight from
   // memory; without one, it is stored pending for whichever worker frees up first, here or elsewhere.
-  async function receiveQueued (event: Stripe.Event, newEvent: NewEvent, eventLog: FastifyBaseLogger): Promise<ReceiveOutcome> {
-    if (!handlers.has(event.type)) {
-      if (!(await store.insert(newEvent, { status: 'unhandled' }))) return 'duplicate'
-      logUnhandled(event, eventLog)
-      return 'unhandled'
-    }
+  async function receiveQueued (newEvent: NewEvent, event: Stripe.Event): Promise<ReceiveOutcome> {
     if (!worker.reserveSlot()) {
       if (!(await store.insert(newEvent, { status: 'pending' }))) return 'duplicate'
       worker.wake()
@@ -155,12 +153,7 @@ export function createStoredInbox (
     return 'duplicate'
   }
 
-  async function receiveInline (event: Stripe.Event, newEvent: NewEvent, eventLog: FastifyBaseLogger): Promise<ReceiveOutcome> {
-    if (!handlers.has(event.type)) {
-      if (!(await store.insert(newEvent, { status: 'unhandled' }))) return 'duplicate'
-      logUnhandled(event, eventLog)
-      return 'unhandled'
-    }
+  async function receiveInline (newEvent: NewEvent, event: Stripe.Event, eventLog: FastifyBaseLogger): Promise<ReceiveOutcome> {
     const claimed = await claimInline(newEvent)
     if (claimed === 'duplicate') return 'duplicate'
     const { result, error } = await runAttempt(context, claimed, event, eventLog)
@@ -174,14 +167,17 @@ export function createStoredInbox (
   return {
     receive: async (event, payload, eventLog) => {
       const newEvent = toNewEvent(event, payload)
+      let outcome: ReceiveOutcome
       if (!takesLivemode(options.livemode, event.livemode)) {
-        if (!(await store.insert(newEvent, { status: 'ignored' }))) return 'duplicate'
-        logIgnored(event, options.livemode, eventLog)
-        return 'ignored'
+        outcome = await storeSettled(newEvent, 'ignored', () => logIgnored(event, options.livemode, eventLog))
+      } else if (!handlers.has(event.type)) {
+        outcome = await storeSettled(newEvent, 'unhandled', () =>
+          eventLog.info({ eventId: event.id, eventType: event.type }, `Unhandled event type: ${event.type}`))
+      } else {
+        outcome = options.mode === 'queued'
+          ? await receiveQueued(newEvent, event)
+          : await receiveInline(newEvent, event, eventLog)
       }
-      const outcome = options.mode === 'queued'
-        ? await receiveQueued(event, newEvent, eventLog)
-        : await receiveInline(event, newEvent, eventLog)
       if (outcome === 'duplicate') eventLog.info({ eventId: event.id, eventType: event.type }, 'Duplicate delivery acknowledged; the event is stored already')
       return outcome
     },
