@@ -3,9 +3,9 @@
 import { readdir } from 'node:fs/promises'
 import { basename, extname, join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { closest, distance } from 'fastest-levenshtein'
 import { isStripeEventHandler, type StripeEventHandler } from './define-handler.js'
 import { InvalidHandlerError } from './errors.js'
+import { suggestEventType } from './event-type-suggestions.js'
 import { stripeEventTypes } from './stripe-event-types.js'
 
 export interface LoadedHandler {
@@ -31,15 +31,6 @@ async function listHandlerFiles (folder: string): Promise<string[]> {
     .filter((entry) => entry.isFile() && handlerExtensions.has(extname(entry.name)) && !notHandlers.test(entry.name))
     .map((entry) => join(entry.parentPath, entry.name))
     .sort()
-}
-
-function suggestEventType (name: string): string {
-  const suggestion = closest(name, [...stripeEventTypes()])
-  // A far-off "closest" type is noise; only offer one that looks like a typo of the name.
-  if (distance(name, suggestion) <= Math.max(2, Math.floor(name.length / 4))) {
-    return ` Did you mean ${suggestion}?`
-  }
-  return ' See the list at https://docs.stripe.com/api/events/types.'
 }
 
 async function importHandler (path: string, file: string, type: string): Promise<StripeEventHandler> {

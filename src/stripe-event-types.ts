@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path'
 // Where stripe-node has kept its event declarations, newest layout first.
 const declarationFiles = ['esm/resources/Events.d.ts', 'cjs/resources/Events.d.ts', 'types/EventTypes.d.ts']
 const eventInterface = /extends (?:Stripe\.)?EventBase \{\s*type: '([a-z0-9_.]+)'/g
+// The same declaration goes on to name the resource in `data.object`, e.g. `object: PaymentIntent;`.
+const eventObject = /type: '([a-z0-9_.]+)';\s*data: \w+\.Data;\s*\}\s*export declare namespace \w+ \{\s*interface Data extends (?:Stripe\.)?Event\.Data \{\s*object: (?:Stripe\.)?([\w.]+);/g
 
 // stripe's `exports` hides package.json, so walk up from its entry point to the package folder.
 function stripePackageRoot (): string {
@@ -23,7 +25,7 @@ function isStripePackage (folder: string): boolean {
   return (JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { name?: string }).name === 'stripe'
 }
 
-function readEventTypes (): ReadonlySet<string> {
+function readEventDeclarations (): string {
   const root = stripePackageRoot()
   for (const file of declarationFiles) {
     let source: string
@@ -32,17 +34,32 @@ function readEventTypes (): ReadonlySet<string> {
     } catch {
       continue
     }
-    const types = new Set(Array.from(source.matchAll(eventInterface), (match) => match[1] as string))
-    if (types.size > 0) return types
+    if (source.search(eventInterface) >= 0) return source
   }
   throw new Error(`Could not read Stripe's event types from the stripe package at ${root}; ` +
     'reinstall it with `npm ci`, or report the stripe version if it is a new layout')
 }
 
-let cached: ReadonlySet<string> | undefined
+let cachedSource: string | undefined
+let cachedTypes: ReadonlySet<string> | undefined
+let cachedObjects: ReadonlyMap<string, string> | undefined
+
+function eventDeclarations (): string {
+  cachedSource ??= readEventDeclarations()
+  return cachedSource
+}
 
 /** Every v1 event type of the installed stripe package; read once per process, then shared read-only. */
 export function stripeEventTypes (): ReadonlySet<string> {
-  cached ??= readEventTypes()
-  return cached
+  cachedTypes ??= new Set(Array.from(eventDeclarations().matchAll(eventInterface), (match) => match[1] as string))
+  return cachedTypes
+}
+
+/**
+ * For each v1 event type, the name stripe-node types its `data.object` with (`PaymentIntent`,
+ * `Billing.Meter`, ...): what the offline trigger builds for that type.
+ */
+export function stripeEventObjectTypes (): ReadonlyMap<string, string> {
+  cachedObjects ??= new Map(Array.from(eventDeclarations().matchAll(eventObject), (match) => [match[1] as string, match[2] as string]))
+  return cachedObjects
 }

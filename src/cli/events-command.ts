@@ -7,6 +7,7 @@ import config from '../../plugins/config.js'
 import type { EventFilter, EventStatus, EventStore, StoredEvent } from '../store/event-store.js'
 import { eventStatuses } from '../store/event-store.js'
 import { openEventStore } from '../store/open-event-store.js'
+import { UsageError } from './usage-error.js'
 
 export interface CommandIo {
   env: Record<string, string | undefined>
@@ -43,8 +44,6 @@ export function parseTime (text: string, now: number): number {
   if (Number.isNaN(time)) throw new UsageError(`"${text}" is neither an ISO date nor an age such as 24h or 7d`)
   return time
 }
-
-export class UsageError extends Error {}
 
 function parseStatus (text: string | undefined): EventStatus | undefined {
   if (text === undefined) return undefined

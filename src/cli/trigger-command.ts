@@ -1,0 +1,153 @@
+// The offline counterpart of `stripe trigger`: builds an event of any type, signs it exactly as Stripe
+// does with the configured (or local development) secret, posts it to a running service and prints
+// the answer. No Stripe account, no network beyond the service.
+import { parseArgs } from 'node:util'
+import Stripe from 'stripe'
+import { LOCAL_DEVELOPMENT_SECRET, settingsSchema } from '../../config/settings.js'
+import { buildEvent, hasRealisticSample, type BuildEventOptions } from '../dev/build-event.js'
+import type { StripeEventType } from '../define-handler.js'
+import { stripeEventTypes } from '../stripe-event-types.js'
+import { UsageError } from './usage-error.js'
+
+export interface TriggerIo {
+  env: Record<string, string | undefined>
+  out: (line: string) => void
+  /** How the request is sent: global fetch unless a test gives another. */
+  fetch?: typeof fetch
+}
+
+export const usage = `Usage: npm run trigger -- <event.type> [options]
+
+Sends a signed test event to a running service (start one with npm run dev).
+
+Options:
+  --url <url>              where to send it (default http://127.0.0.1:$PORT$WEBHOOK_PATH)
+  --id <evt_...>           the event id; send the same id twice to try a duplicate
+  --timestamp <seconds>    when it was signed, in seconds since the epoch, or =-<n> for n seconds ago
+                           (e.g. --timestamp=-600 to try a stale signature)
+  --set <path>=<value>     set a field of data.object, e.g. --set amount=5000 --set metadata.order_id=7
+                           (values are read as JSON when they parse, else as text)
+  --account <acct_...>     send it as an event from a connected account
+  --livemode               mark it live mode
+  --secret <whsec_...>     sign with this secret instead of STRIPE_WEBHOOK_SECRET
+  --print                  print the signed event instead of sending it
+  --list                   list every event type (* marks a realistic sample)
+
+The secret is STRIPE_WEBHOOK_SECRET (the first, when several), or the local development secret
+that npm run dev uses when none is set.`
+
+const options = {
+  url: { type: 'string' },
+  id: { type: 'string' },
+  timestamp: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  account: { type: 'string' },
+  livemode: { type: 'boolean' },
+  secret: { type: 'string' },
+  print: { type: 'boolean' },
+  list: { type: 'boolean' },
+  help: { type: 'boolean' }
+} as const
+
+function parseTimestamp (text: string, now: number): number {
+  if (!/^-?\d+$/.test(text)) throw new UsageError(`--timestamp must be seconds since the epoch or =-<seconds ago>, not "${text}"`)
+  const value = Number(text)
+  return value < 0 ? now + value : value
+}
+
+function parseFields (assignments: string[]): Record<string, unknown> {
+  const fields: Record<string, unknown> = {}
+  for (const assignment of assignments) {
+    const equals = assignment.indexOf('=')
+    if (equals < 1) throw new UsageError(`--set takes <path>=<value>, e.g. --set metadata.order_id=7, not "${assignment}"`)
+    const text = assignment.slice(equals + 1)
+    let value: unknown = text
+    try {
+      value = JSON.parse(text)
+    } catch {
+      // Not JSON: the text itself, so `--set currency=eur` needs no quotes.
+    }
+    fields[assignment.slice(0, equals)] = value
+  }
+  return fields
+}
+
+function signingSecret (env: TriggerIo['env'], given: string | undefined): string {
+  if (given !== undefined) return given
+  const configured = env.STRIPE_WEBHOOK_SECRET?.split(',').map((secret) => secret.trim()).find((secret) => secret !== '')
+  return configured ?? LOCAL_DEVELOPMENT_SECRET
+}
+
+function defaultUrl (env: TriggerIo['env']): string {
+  const port = env.PORT ?? String(settingsSchema.properties.PORT.default)
+  const path = env.WEBHOOK_PATH ?? settingsSchema.properties.WEBHOOK_PATH.default
+  return `http://127.0.0.1:${port}${path}`
+}
+
+function listTypes (out: TriggerIo['out']): number {
+  for (const type of [...stripeEventTypes()].sort()) out(`${hasRealisticSample(type) ? '*' : ' '} ${type}`)
+  return 0
+}
+
+async function send (url: string, payload: string, signature: string, io: TriggerIo): Promise<number> {
+  let response: Response
+  try {
+    response = await (io.fetch ?? fetch)(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': signature },
+      body: payload
+    })
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message
+    io.out(`Could not reach ${url} (${cause}). Is the service running? Start it with npm run dev.`)
+    return 1
+  }
+  io.out(`← ${response.status} ${await response.text()}`)
+  return response.ok ? 0 : 1
+}
+
+export async function runTriggerCommand (argv: string[], io: TriggerIo): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true })
+    if (values.help === true) {
+      io.out(usage)
+      return 0
+    }
+    if (values.list === true) return listTypes(io.out)
+    const type = positionals[0]
+    if (type === undefined) throw new UsageError('Name the event type to trigger, e.g. npm run trigger -- payment_intent.succeeded')
+    if (positionals.length > 1) throw new UsageError(`One event type at a time, not ${positionals.join(' ')}`)
+
+    const now = Math.floor(Date.now() / 1000)
+    const timestamp = values.timestamp === undefined ? now : parseTimestamp(values.timestamp, now)
+    const buildOptions: BuildEventOptions = {
+      id: values.id,
+      created: timestamp,
+      fields: parseFields(values.set ?? []),
+      account: values.account,
+      livemode: values.livemode
+    }
+    let event
+    try {
+      event = buildEvent(type as StripeEventType, buildOptions)
+    } catch (error) {
+      throw new UsageError((error as Error).message)
+    }
+    // Serialised as Stripe serialises events: two-space indentation.
+    const payload = JSON.stringify(event, null, 2)
+    const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: signingSecret(io.env, values.secret), timestamp })
+    if (values.print === true) {
+      io.out(`Stripe-Signature: ${signature}\n\n${payload}`)
+      return 0
+    }
+    const url = values.url ?? defaultUrl(io.env)
+    io.out(`→ POST ${url} ${type} ${event.id} (${Buffer.byteLength(payload)} bytes)`)
+    return await send(url, payload, signature, io)
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) {
+      io.out(`${(error as Error).message}\n\n${usage}`)
+      return 2
+    }
+    throw error
+  }
+}

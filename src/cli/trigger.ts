@@ -1,0 +1,7 @@
+// Entry point of `npm run trigger -- <event.type>`: sends a signed test event to a running service.
+import { runTriggerCommand } from './trigger-command.js'
+
+process.exitCode = await runTriggerCommand(process.argv.slice(2), {
+  env: process.env,
+  out: (line) => { process.stdout.write(`${line}\n`) }
+})

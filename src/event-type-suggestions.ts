@@ -1,0 +1,22 @@
+// "Did you mean" for a mistyped event type: shared by the handler loader, the scaffold and the trigger.
+import { distance } from 'fastest-levenshtein'
+import { stripeEventTypes } from './stripe-event-types.js'
+
+/** Up to `limit` known event types close enough to `name` to be a typo of it, closest first. */
+export function closestEventTypes (name: string, limit = 3): string[] {
+  // A far-off "closest" type is noise; only offer ones that look like a typo of the name.
+  const reach = Math.max(2, Math.floor(name.length / 4))
+  return [...stripeEventTypes()]
+    .map((type) => ({ type, away: distance(name, type) }))
+    .filter(({ away }) => away <= reach)
+    .sort((a, b) => a.away - b.away || a.type.localeCompare(b.type))
+    .slice(0, limit)
+    .map(({ type }) => type)
+}
+
+/** The sentence to append to a message about an unknown type. */
+export function suggestEventType (name: string): string {
+  const suggestions = closestEventTypes(name)
+  if (suggestions.length === 0) return ' See the list at https://docs.stripe.com/api/events/types.'
+  return ` Did you mean ${suggestions.join(' or ')}?`
+}
