@@ -1,19 +1,24 @@
 // Mounts every handler file as its own encapsulated plugin and routes each verified event to the
-// handler for its type. Lookup is one Map read, whatever the number of handlers.
+// most specific handler for its type: the type's own file, else the longest matching prefix file,
+// else the catch-all. One handler runs per event. The choice per type is made once and kept, so
+// routing is one Map read, whatever the number of handlers.
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import type Stripe from 'stripe'
 import type { StripeEventHandler } from '../src/define-handler.js'
+import { patternsMatching } from '../src/event-patterns.js'
 import { loadHandlers } from '../src/handler-loader.js'
 import { lazyChildLogger } from '../src/lazy-child-logger.js'
 
 export type DispatchOutcome = 'handled' | 'unhandled'
 
 export interface StripeHandlers {
-  /** The event types that have a handler, sorted. */
+  /** The event types and patterns (`customer.subscription.*`, `*`) that have a handler file, sorted. */
   readonly types: readonly string[]
-  /** Whether `type` has a handler. */
+  /** Whether some handler takes events of `type`. */
   has: (type: string) => boolean
+  /** The type or pattern of the handler that takes `type`, if any. */
+  handlerFor: (type: string) => string | undefined
   /** Runs the handler for `event.type`; a handler's error propagates to the caller. */
   dispatch: (event: Stripe.Event, log: FastifyBaseLogger) => Promise<DispatchOutcome>
 }
@@ -34,10 +39,16 @@ interface MountedHandler {
   scope: FastifyInstance
 }
 
-function mountHandler (fastify: FastifyInstance, handler: StripeEventHandler, mounted: Map<string, MountedHandler>): void {
+function mountHandler (
+  fastify: FastifyInstance,
+  handler: StripeEventHandler,
+  mounted: Map<string, MountedHandler>,
+  routes: Map<string, MountedHandler | null>
+): void {
   const handlerPlugin: FastifyPluginAsync = async (scope) => {
     if (handler.setup !== undefined) await scope.register(handler.setup)
     mounted.set(handler.type, { handler, scope })
+    routes.clear()
   }
   Object.defineProperty(handlerPlugin, 'name', { value: `handler:${handler.type}` })
   fastify.register(handlerPlugin)
@@ -45,12 +56,24 @@ function mountHandler (fastify: FastifyInstance, handler: StripeEventHandler, mo
 
 const stripeHandlers: FastifyPluginAsync<StripeHandlersOptions> = async (fastify, opts) => {
   const mounted = new Map<string, MountedHandler>()
+  // The handler chosen for each type seen so far (null: none); bounded by the types Stripe sends.
+  const routes = new Map<string, MountedHandler | null>()
   const loaded = await loadHandlers(opts.handlersDir)
-  for (const { handler } of loaded) mountHandler(fastify, handler, mounted)
+  for (const { handler } of loaded) mountHandler(fastify, handler, mounted, routes)
   fastify.log.info({ handlers: loaded.map(({ file }) => file) }, `Loaded ${loaded.length} Stripe event handlers`)
 
+  function route (type: string): MountedHandler | undefined {
+    let target = routes.get(type)
+    if (target === undefined) {
+      const pattern = patternsMatching(type).find((candidate) => mounted.has(candidate))
+      target = pattern === undefined ? null : mounted.get(pattern) as MountedHandler
+      routes.set(type, target)
+    }
+    return target ?? undefined
+  }
+
   async function dispatch (event: Stripe.Event, log: FastifyBaseLogger): Promise<DispatchOutcome> {
-    const target = mounted.get(event.type)
+    const target = route(event.type)
     if (target === undefined) {
       log.info({ eventId: event.id, eventType: event.type }, `Unhandled event type: ${event.type}`)
       return 'unhandled'
@@ -63,7 +86,8 @@ const stripeHandlers: FastifyPluginAsync<StripeHandlersOptions> = async (fastify
 
   fastify.decorate('stripeHandlers', {
     types: loaded.map(({ handler }) => handler.type).sort(),
-    has: (type: string) => mounted.has(type),
+    has: (type: string) => route(type) !== undefined,
+    handlerFor: (type: string) => route(type)?.handler.type,
     dispatch
   })
 }

@@ -1,11 +1,28 @@
 // The contract of a handler file: `export default defineHandler('<event.type>', async (event, ctx) => ...)`.
-// The event arrives as the member of stripe-node's `Stripe.Event` union for that type, so a handler
-// reads its payload without casts and `tsc` rejects a field the type lacks.
+// The event arrives as the member of stripe-node's `Stripe.Event` union for that type (the union of
+// the members a prefix pattern matches), so a handler reads its payload without casts and `tsc`
+// rejects a field the type lacks.
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type Stripe from 'stripe'
 
 export type StripeEventType = Stripe.Event['type']
-export type StripeEventOf<T extends StripeEventType> = Extract<Stripe.Event, { type: T }>
+
+// 'customer.subscription.created' -> 'customer.*' | 'customer.subscription.*'
+type PrefixPatterns<T extends string> = T extends `${infer Head}.${infer Rest}`
+  ? `${Head}.*` | `${Head}.${PrefixPatterns<Rest>}`
+  : never
+
+/**
+ * What a handler can declare: one event type, every type under a prefix (`'customer.subscription.*'`,
+ * only prefixes some type really has), or every event (`'*'`).
+ */
+export type StripeEventPattern = StripeEventType | PrefixPatterns<StripeEventType> | '*'
+
+/** The events a pattern matches, as the union of their stripe-node types. */
+export type StripeEventOf<T extends StripeEventPattern> =
+  T extends '*' ? Stripe.Event
+    : T extends `${infer Prefix}.*` ? Extract<Stripe.Event, { type: `${Prefix}.${string}` }>
+      : Extract<Stripe.Event, { type: T }>
 
 export interface HandlerContext {
   /** The logger bound to this event: every line carries `eventId` and `eventType`. */
@@ -16,7 +33,7 @@ export interface HandlerContext {
   app: FastifyInstance
 }
 
-export type HandleStripeEvent<T extends StripeEventType> =
+export type HandleStripeEvent<T extends StripeEventPattern> =
   (event: StripeEventOf<T>, context: HandlerContext) => Promise<void> | void
 
 export interface HandlerOptions {
@@ -26,14 +43,14 @@ export interface HandlerOptions {
 
 const handlerMark = Symbol.for('stripe-webhook-router.handler')
 
-export interface StripeEventHandler<T extends StripeEventType = StripeEventType> {
+export interface StripeEventHandler<T extends StripeEventPattern = StripeEventPattern> {
   readonly [handlerMark]: true
   readonly type: T
   readonly handle: HandleStripeEvent<T>
   readonly setup?: FastifyPluginAsync
 }
 
-export function defineHandler<T extends StripeEventType> (
+export function defineHandler<T extends StripeEventPattern> (
   type: T,
   handle: HandleStripeEvent<T>,
   options: HandlerOptions = {}

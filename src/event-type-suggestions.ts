@@ -1,17 +1,23 @@
 // "Did you mean" for a mistyped event type: shared by the handler loader, the scaffold and the trigger.
 import { distance } from 'fastest-levenshtein'
+import { knownPrefixPatterns } from './event-patterns.js'
 import { stripeEventTypes } from './stripe-event-types.js'
 
-/** Up to `limit` known event types close enough to `name` to be a typo of it, closest first. */
+/**
+ * Up to `limit` known event types (or, for a pattern such as `customer.subscriptoin.*`, known
+ * prefixes) close enough to `name` to be a typo of it, closest first.
+ */
 export function closestEventTypes (name: string, limit = 3): string[] {
   // A far-off "closest" type is noise; only offer ones that look like a typo of the name.
   const reach = Math.max(2, Math.floor(name.length / 4))
-  return [...stripeEventTypes()]
+  const candidates = name.endsWith('*') ? knownPrefixPatterns() : stripeEventTypes()
+  const near = [...candidates]
     .map((type) => ({ type, away: distance(name, type) }))
     .filter(({ away }) => away <= reach)
     .sort((a, b) => a.away - b.away || a.type.localeCompare(b.type))
-    .slice(0, limit)
-    .map(({ type }) => type)
+  // Past the best match, only as-good-or-nearly alternatives: one clear answer beats three guesses.
+  const best = near[0]?.away ?? 0
+  return near.filter(({ away }) => away <= best + 1).slice(0, limit).map(({ type }) => type)
 }
 
 /** The sentence to append to a message about an unknown type. */

@@ -1,12 +1,13 @@
 // Finds the handler files under a folder and checks the file-name contract before anything is
-// served: each name is a Stripe event type, each file declares that type, each type has one file.
+// served: each name is a Stripe event type or a pattern of them (see event-patterns.ts), each file
+// declares what its name says, each type or pattern has one file.
 import { readdir } from 'node:fs/promises'
 import { basename, extname, join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { isStripeEventHandler, type StripeEventHandler } from './define-handler.js'
 import { InvalidHandlerError } from './errors.js'
+import { fileNameOfPattern, isKnownPattern, patternOfFileName } from './event-patterns.js'
 import { suggestEventType } from './event-type-suggestions.js'
-import { stripeEventTypes } from './stripe-event-types.js'
 
 export interface LoadedHandler {
   handler: StripeEventHandler
@@ -33,40 +34,41 @@ async function listHandlerFiles (folder: string): Promise<string[]> {
     .sort()
 }
 
-async function importHandler (path: string, file: string, type: string): Promise<StripeEventHandler> {
+async function importHandler (path: string, file: string, pattern: string): Promise<StripeEventHandler> {
   const module = await import(pathToFileURL(path).href) as { default?: unknown }
   const handler = module.default
   if (!isStripeEventHandler(handler)) {
     throw new InvalidHandlerError(`handlers/${file} must default-export a handler: ` +
-      `export default defineHandler('${type}', async (event, { log }) => { ... })`)
+      `export default defineHandler('${pattern}', async (event, { log }) => { ... })`)
   }
-  if (handler.type !== type) {
+  if (handler.type !== pattern) {
     throw new InvalidHandlerError(`handlers/${file} declares defineHandler('${handler.type}', ...) but its file ` +
-      `name says ${type}. A handler file is named after the one event type it handles: rename the file to ` +
-      `${handler.type}${extname(file)} or change the type it declares to '${type}'.`)
+      `name says ${pattern}. A handler file is named after the events it handles: rename the file to ` +
+      `${fileNameOfPattern(handler.type)}${extname(file)} or change what it declares to '${pattern}'.`)
   }
   return handler
 }
 
 /** Loads every handler under `folder`, or throws the first broken contract with how to fix it. */
 export async function loadHandlers (folder: string): Promise<LoadedHandler[]> {
-  const knownTypes = stripeEventTypes()
   const seen = new Map<string, string>()
   const loaded: LoadedHandler[] = []
   for (const path of await listHandlerFiles(folder)) {
     const file = relative(folder, path)
-    const type = basename(file, extname(file))
-    if (!knownTypes.has(type)) {
-      throw new InvalidHandlerError(`handlers/${file}: "${type}" is not a Stripe event type.${suggestEventType(type)} ` +
-        'Name the file after the event type it handles, e.g. handlers/payment_intent.succeeded.ts.')
+    const pattern = patternOfFileName(basename(file, extname(file)))
+    if (!isKnownPattern(pattern)) {
+      const what = pattern.endsWith('*') ? 'a prefix of any Stripe event type' : 'a Stripe event type'
+      throw new InvalidHandlerError(`handlers/${file}: "${pattern}" is not ${what}.${suggestEventType(pattern)} ` +
+        'Name the file after the event type it handles, e.g. handlers/payment_intent.succeeded.ts, or ' +
+        'after a prefix, e.g. handlers/customer.subscription._all.ts for every customer.subscription.* event.')
     }
-    const earlier = seen.get(type)
+    const earlier = seen.get(pattern)
     if (earlier !== undefined) {
-      throw new InvalidHandlerError(`${type} has two handlers: handlers/${earlier} and handlers/${file}. ` +
+      throw new InvalidHandlerError(`${pattern} has two handlers: handlers/${earlier} and handlers/${file}. ` +
         'Keep one file per event type and merge the other into it.')
     }
-    seen.set(type, file)
-    loaded.push({ handler: await importHandler(path, file, type), file })
+    seen.set(pattern, file)
+    loaded.push({ handler: await importHandler(path, file, pattern), file })
   }
   return loaded
 }

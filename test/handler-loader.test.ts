@@ -1,5 +1,7 @@
 import { test } from 'tap'
-import { buildApp, deliver, handlerFolder, loadFixture } from './helper.js'
+import { buildEvent } from '../src/dev/build-event.js'
+import { buildApp, deliver, handlerFolder, loadFixture, settle } from './helper.js'
+import { routed } from './fixtures/routing/routing-log.js'
 
 
 test('a typo in a handler file name stops start-up with the closest event type', async (t) => {
@@ -52,4 +54,36 @@ test('a handler\'s setup runs in its own encapsulated scope', async (t) => {
   const { app } = await buildApp(t, { handlersDir: handlerFolder('recording') })
   t.notOk(app.hasDecorator('recorder'), 'the handler\'s decorator stays inside its plugin')
   t.equal((await deliver(app, loadFixture('payment_intent.succeeded'))).statusCode, 200)
+})
+
+test('the most specific handler takes each event: its own type, then the longest prefix, then the catch-all', async (t) => {
+  routed.length = 0
+  const { app } = await buildApp(t, { handlersDir: handlerFolder('patterns') })
+  t.same(app.stripeHandlers.types, ['*', 'customer.*', 'customer.subscription.*', 'customer.subscription.deleted'])
+  const sent = ['customer.subscription.deleted', 'customer.subscription.updated', 'customer.created', 'customer.tax_id.created', 'invoice.paid'] as const
+  for (const type of sent) t.equal((await deliver(app, buildEvent(type))).statusCode, 200)
+  await settle(app)
+  t.same(routed, [
+    { handler: 'customer.subscription.deleted', eventType: 'customer.subscription.deleted' },
+    { handler: 'customer.subscription.*', eventType: 'customer.subscription.updated' },
+    { handler: 'customer.*', eventType: 'customer.created' },
+    { handler: 'customer.*', eventType: 'customer.tax_id.created' },
+    { handler: '*', eventType: 'invoice.paid' }
+  ], 'one handler per event, the most specific')
+  t.equal(app.stripeHandlers.handlerFor('customer.subscription.paused'), 'customer.subscription.*')
+  t.equal(app.stripeHandlers.handlerFor('v2.some.future_type'), '*', 'the catch-all takes types newer than the stripe package')
+})
+
+test('a prefix no Stripe event type has stops start-up with the closest prefix', async (t) => {
+  await t.rejects(buildApp(t, { handlersDir: handlerFolder('prefix-typo') }), {
+    code: 'INVALID_HANDLER',
+    message: /handlers\/customer\.subscriptoin\._all\.ts: "customer\.subscriptoin\.\*" is not a prefix of any Stripe event type\. Did you mean customer\.subscription\.\*\?/
+  })
+})
+
+test('a prefix file that declares another prefix stops start-up with the file name to use', async (t) => {
+  await t.rejects(buildApp(t, { handlersDir: handlerFolder('prefix-wrong-type') }), {
+    code: 'INVALID_HANDLER',
+    message: /declares defineHandler\('customer\.subscription\.\*', \.\.\.\) but its file name says customer\.\*.*rename the file to customer\.subscription\._all\.ts/
+  })
 })

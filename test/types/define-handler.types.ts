@@ -25,3 +25,28 @@ export const typoInType = defineHandler('payment_intent.succeded', async () => {
 export const wrongParameterType = defineHandler('balance.available', async (event: { type: 'customer.created' }) => {
   return void event
 })
+
+export const prefixGetsItsUnion = defineHandler('customer.subscription.*', async (event) => {
+  const status: string = event.data.object.status
+  const type: 'customer.subscription.created' | 'customer.subscription.updated' | 'customer.subscription.deleted' |
+  'customer.subscription.paused' | 'customer.subscription.pending_update_applied' | 'customer.subscription.pending_update_expired' |
+  'customer.subscription.resumed' | 'customer.subscription.trial_will_end' = event.type
+  return void [status, type]
+})
+
+export const prefixNarrowsByType = defineHandler('payment_intent.*', async (event) => {
+  // @ts-expect-error a PaymentIntent has no `dispute`, whichever payment_intent.* event it is
+  return void event.data.object.dispute
+})
+
+export const catchAllGetsAnyEvent = defineHandler('*', async (event) => {
+  const type: string = event.type
+  // @ts-expect-error which object an event carries is known only once its type is narrowed
+  return void [type, event.data.object.amount_received]
+})
+
+// @ts-expect-error no Stripe event type starts with this prefix
+export const typoInPrefix = defineHandler('customer.subscriptoin.*', async () => {})
+
+// @ts-expect-error a prefix ends at a dot: partial segments are not patterns
+export const partialSegment = defineHandler('customer.sub*', async () => {})

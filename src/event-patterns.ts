@@ -1,0 +1,48 @@
+// How a handler file names what it handles. `payment_intent.succeeded.ts` takes that one type;
+// `customer.subscription._all.ts` takes every `customer.subscription.*` type; `_all.ts` takes every
+// event. `_all` rather than `*` because `*` cannot be in a file name on Windows and is a glob in
+// every shell; no Stripe type has a segment starting with `_`, so it can never mean a real type.
+import { stripeEventTypes } from './stripe-event-types.js'
+
+export const wildcardSegment = '_all'
+
+/** The pattern a file's base name stands for: `customer.subscription._all` -> `customer.subscription.*`. */
+export function patternOfFileName (name: string): string {
+  if (name === wildcardSegment) return '*'
+  if (name.endsWith(`.${wildcardSegment}`)) return `${name.slice(0, -wildcardSegment.length)}*`
+  return name
+}
+
+/** The file base name for a pattern: `customer.subscription.*` -> `customer.subscription._all`. */
+export function fileNameOfPattern (pattern: string): string {
+  if (pattern === '*') return wildcardSegment
+  if (pattern.endsWith('.*')) return `${pattern.slice(0, -1)}${wildcardSegment}`
+  return pattern
+}
+
+/**
+ * The patterns that could handle `type`, most specific first: the type itself, each shorter prefix,
+ * then the catch-all. `customer.subscription.created` -> itself, `customer.subscription.*`,
+ * `customer.*`, `*`.
+ */
+export function patternsMatching (type: string): string[] {
+  const patterns = [type]
+  for (let dot = type.lastIndexOf('.'); dot > 0; dot = type.lastIndexOf('.', dot - 1)) {
+    patterns.push(`${type.slice(0, dot)}.*`)
+  }
+  patterns.push('*')
+  return patterns
+}
+
+let prefixPatterns: ReadonlySet<string> | undefined
+
+/** Every prefix pattern some known event type falls under (`customer.*`, `customer.subscription.*`, ...). */
+export function knownPrefixPatterns (): ReadonlySet<string> {
+  prefixPatterns ??= new Set([...stripeEventTypes()].flatMap((type) => patternsMatching(type).slice(1, -1)))
+  return prefixPatterns
+}
+
+/** Whether a handler may declare `pattern`: a known type, a prefix of one, or `*`. */
+export function isKnownPattern (pattern: string): boolean {
+  return pattern === '*' || stripeEventTypes().has(pattern) || knownPrefixPatterns().has(pattern)
+}
