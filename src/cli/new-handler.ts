@@ -1,0 +1,8 @@
+// Entry point of `npm run new-handler -- <event.type>`: scaffolds a handler, its test and a fixture.
+import { fileURLToPath } from 'node:url'
+import { runNewHandlerCommand } from './new-handler-command.js'
+
+process.exitCode = await runNewHandlerCommand(process.argv.slice(2), {
+  root: fileURLToPath(new URL('../../', import.meta.url)),
+  out: (line) => { process.stdout.write(`${line}\n`) }
+})

@@ -1,0 +1,70 @@
+// The scaffold, in a copy of the project: the files it writes type-check and their test passes.
+import { execFile } from 'node:child_process'
+import { cpSync, existsSync, readFileSync, symlinkSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { test } from 'tap'
+import { runNewHandlerCommand } from '../../src/cli/new-handler-command.js'
+import { temporaryDir } from '../helper.js'
+
+const run = promisify(execFile)
+const projectRoot = fileURLToPath(new URL('../../', import.meta.url))
+
+/** A project with the service's code and test kit but none of its handlers, sharing node_modules. */
+function copyOfProject (t: Parameters<typeof temporaryDir>[0]): string {
+  const root = temporaryDir(t)
+  for (const entry of ['src', 'plugins', 'config', 'package.json', 'tsconfig.json', 'test/helper.ts']) {
+    cpSync(join(projectRoot, entry), join(root, entry), { recursive: true })
+  }
+  symlinkSync(join(projectRoot, 'node_modules'), join(root, 'node_modules'), 'dir')
+  return root
+}
+
+async function scaffold (argv: string[], root: string): Promise<{ code: number, output: string }> {
+  const lines: string[] = []
+  const code = await runNewHandlerCommand(argv, { root, out: (line) => lines.push(line) })
+  return { code, output: lines.join('\n') }
+}
+
+test('new handlers for a type, a prefix and every event compile, and their generated tests pass', async (t) => {
+  const root = copyOfProject(t)
+  const made = [await scaffold(['invoice.paid'], root), await scaffold(['customer.subscription.*'], root), await scaffold(['*'], root)]
+  t.same(made.map(({ code }) => code), [0, 0, 0])
+  t.match(made[0]?.output, /wrote handlers\/invoice\.paid\.ts\n {2}wrote test\/handlers\/invoice\.paid\.test\.ts\n {2}wrote test\/fixtures\/invoice\.paid\.json/)
+  t.match(made[1]?.output, /wrote handlers\/customer\.subscription\._all\.ts/)
+  t.match(made[2]?.output, /wrote handlers\/_all\.ts/)
+  const fixture = JSON.parse(readFileSync(join(root, 'test/fixtures/customer.subscription._all.json'), 'utf8')) as { type: string }
+  t.match(fixture.type, /^customer\.subscription\./)
+
+  // `skipLibCheck` and the shared node_modules keep this to the project's own files.
+  await t.resolves(run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], { cwd: root }), 'the generated files type-check')
+  const tap = await run('npx', ['tap', '--disable-coverage', '--reporter=tap',
+    'test/handlers/invoice.paid.test.ts', 'test/handlers/customer.subscription._all.test.ts', 'test/handlers/_all.test.ts'], { cwd: root })
+  const passedFiles = tap.stdout.match(/^ok \d+ - test\/handlers\/\S+\.test\.ts/gm) ?? []
+  t.equal(passedFiles.length, 3, 'the three generated test files pass')
+  t.equal((tap.stdout.match(/^ {8}ok \d+ - /gm) ?? []).length, 6, 'with two assertions each')
+  t.notMatch(tap.stdout, /not ok/)
+})
+
+test('an unknown type is refused with the closest ones; nothing is ever overwritten', async (t) => {
+  const root = copyOfProject(t)
+  const typo = await scaffold(['invoice.payed'], root)
+  t.equal(typo.code, 2)
+  t.match(typo.output, /"invoice\.payed" is not a Stripe event type\. Did you mean invoice\.paid/)
+  t.notOk(existsSync(join(root, 'handlers')), 'nothing was written')
+  t.equal((await scaffold([], root)).code, 2)
+
+  t.equal((await scaffold(['invoice.paid'], root)).code, 0)
+  const again = await scaffold(['invoice.paid'], root)
+  t.equal(again.code, 1)
+  t.match(again.output, /already has a handler or a test/)
+})
+
+test('a prefix whose every type already has its own handler has nothing left to take', async (t) => {
+  const root = copyOfProject(t)
+  for (const type of ['invoice_payment.paid']) t.equal((await scaffold([type], root)).code, 0)
+  const prefix = await scaffold(['invoice_payment.*'], root)
+  t.equal(prefix.code, 1)
+  t.match(prefix.output, /Every type under invoice_payment\.\* already has a more specific handler/)
+})
