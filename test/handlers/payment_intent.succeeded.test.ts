@@ -1,6 +1,7 @@
 import { test } from 'tap'
 import type Stripe from 'stripe'
 import { buildApp, deliver, loadFixture, settle } from '../helper.js'
+import { deliverTwice } from '../scenarios.js'
 
 test('a succeeded PaymentIntent is acknowledged and logged with its amount', async (t) => {
   const { app, logs } = await buildApp(t)
@@ -20,4 +21,14 @@ test('a succeeded PaymentIntent is acknowledged and logged with its amount', asy
     amountReceived: 2000,
     currency: 'usd'
   })
+})
+
+test('a redelivered succeeded PaymentIntent is fulfilled once', async (t) => {
+  const { app, logs } = await buildApp(t)
+  const event = loadFixture<Stripe.PaymentIntentSucceededEvent>('payment_intent.succeeded')
+
+  const [first, second] = await deliverTwice(app, event)
+
+  t.same([first.statusCode, second.statusCode], [200, 200])
+  t.equal(logs.filter((entry) => entry.msg === 'PaymentIntent was successful!').length, 1)
 })
