@@ -19,7 +19,8 @@ const handlerExtensions = new Set(['.ts', '.js', '.mts', '.mjs'])
 // Tests, declarations and source maps sit beside handlers in some layouts; none of them is a handler.
 const notHandlers = /(\.d\.[mc]?ts|\.(test|spec)\.[mc]?[jt]s|\.map)$/
 
-async function listHandlerFiles (folder: string): Promise<string[]> {
+/** The handler files under `folder`, as paths, sorted; none when the folder does not exist. */
+export async function listHandlerFiles (folder: string): Promise<string[]> {
   let entries
   try {
     entries = await readdir(folder, { withFileTypes: true, recursive: true })

@@ -1,7 +1,7 @@
 // `npm run new-handler -- <event.type | pattern>`: writes the handler, its test and a fixture, from
 // templates that compile and pass as written. Never overwrites a file.
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { basename, extname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildEvent, hasRealisticSample } from '../dev/build-event.js'
@@ -9,8 +9,9 @@ import { handlerSource, handlerTestSource } from '../dev/handler-templates.js'
 import type { StripeEventType } from '../define-handler.js'
 import { fileNameOfPattern, isKnownPattern, patternOfFileName, patternsMatching } from '../event-patterns.js'
 import { closestEventTypes } from '../event-type-suggestions.js'
+import { listHandlerFiles } from '../handler-loader.js'
 import { stripeEventTypes } from '../stripe-event-types.js'
-import { UsageError } from './usage-error.js'
+import { runWithUsage, UsageError } from './usage-error.js'
 
 export interface NewHandlerIo {
   /** The project folder: handlers/, test/handlers/ and test/fixtures/ are written under it. */
@@ -25,12 +26,7 @@ A pattern takes a group of types: 'customer.subscription.*' (every type under th
 (every event); quote it so the shell does not expand it. Files that exist are never overwritten.`
 
 async function handlerFileNames (folder: string): Promise<Set<string>> {
-  try {
-    const entries = await readdir(folder, { recursive: true, withFileTypes: true })
-    return new Set(entries.filter((entry) => entry.isFile()).map((entry) => basename(entry.name, extname(entry.name))))
-  } catch {
-    return new Set()
-  }
+  return new Set((await listHandlerFiles(folder)).map((path) => basename(path, extname(path))))
 }
 
 /**
@@ -57,7 +53,7 @@ async function writeNew (path: string, content: string, shown: string, out: NewH
 }
 
 export async function runNewHandlerCommand (argv: string[], io: NewHandlerIo): Promise<number> {
-  try {
+  return await runWithUsage(usage, io.out, async () => {
     const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} })
     if (positionals.length !== 1) throw new UsageError('Name one event type, e.g. npm run new-handler -- invoice.paid')
     // Accept the file-name spelling too: customer.subscription._all means customer.subscription.*.
@@ -96,11 +92,5 @@ export async function runNewHandlerCommand (argv: string[], io: NewHandlerIo): P
     }
     io.out(`\nNext: npx tap ${files.test}, and with npm run dev running: npm run trigger -- ${fixtureType}`)
     return 0
-  } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) {
-      io.out(`${(error as Error).message}\n\n${usage}`)
-      return 2
-    }
-    throw error
-  }
+  })
 }

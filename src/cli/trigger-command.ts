@@ -7,7 +7,7 @@ import { LOCAL_DEVELOPMENT_SECRET, settingsSchema } from '../../config/settings.
 import { buildEvent, hasRealisticSample, type BuildEventOptions } from '../dev/build-event.js'
 import type { StripeEventType } from '../define-handler.js'
 import { stripeEventTypes } from '../stripe-event-types.js'
-import { UsageError } from './usage-error.js'
+import { runWithUsage, UsageError } from './usage-error.js'
 
 export interface TriggerIo {
   env: Record<string, string | undefined>
@@ -107,7 +107,7 @@ async function send (url: string, payload: string, signature: string, io: Trigge
 }
 
 export async function runTriggerCommand (argv: string[], io: TriggerIo): Promise<number> {
-  try {
+  return await runWithUsage(usage, io.out, async () => {
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true })
     if (values.help === true) {
       io.out(usage)
@@ -143,11 +143,5 @@ export async function runTriggerCommand (argv: string[], io: TriggerIo): Promise
     const url = values.url ?? defaultUrl(io.env)
     io.out(`→ POST ${url} ${type} ${event.id} (${Buffer.byteLength(payload)} bytes)`)
     return await send(url, payload, signature, io)
-  } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) {
-      io.out(`${(error as Error).message}\n\n${usage}`)
-      return 2
-    }
-    throw error
-  }
+  })
 }

@@ -1,0 +1,41 @@
+// Compares what the handlers on disk take with what a Stripe webhook endpoint is subscribed to
+// (`enabled_events`, where Stripe knows exact types and `*`, but no prefixes).
+import { patternOfFileName } from '../event-patterns.js'
+import { stripeEventTypes } from '../stripe-event-types.js'
+
+/** The `enabled_events` that send exactly what these handler patterns take. */
+export function subscriptionsFor (patterns: Iterable<string>): string[] {
+  const wanted = new Set<string>()
+  for (const pattern of patterns) {
+    if (pattern === '*') return ['*']
+    if (!pattern.endsWith('.*')) {
+      wanted.add(pattern)
+      continue
+    }
+    // Stripe subscribes to types, not prefixes: a prefix handler wants every type it covers today.
+    const prefix = pattern.slice(0, -1)
+    for (const type of stripeEventTypes()) if (type.startsWith(prefix)) wanted.add(type)
+  }
+  return [...wanted].sort()
+}
+
+/** The patterns the handler files in a listing stand for. */
+export function patternsOfFiles (baseNames: Iterable<string>): string[] {
+  return [...baseNames].map(patternOfFileName)
+}
+
+export interface SubscriptionDifference {
+  /** Types a handler takes that the endpoint is not subscribed to: they never arrive. */
+  notSubscribed: string[]
+  /** Types the endpoint sends that no handler takes (`*`: it sends every type). */
+  notHandled: string[]
+}
+
+export function compareSubscriptions (wanted: readonly string[], enabledEvents: readonly string[]): SubscriptionDifference {
+  const enabled = new Set(enabledEvents)
+  const wantedSet = new Set(wanted)
+  return {
+    notSubscribed: enabled.has('*') ? [] : wanted.filter((type) => !enabled.has(type)),
+    notHandled: wantedSet.has('*') ? [] : [...enabled].filter((type) => !wantedSet.has(type)).sort()
+  }
+}

@@ -1,0 +1,97 @@
+// A local fake of the part of the Stripe API the endpoint check uses: webhook endpoints, listed,
+// retrieved, created and updated, behind a secret key. The stripe client is pointed at it with
+// host/port/protocol, so no test ever reaches the internet.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+export const FAKE_SECRET_KEY = 'sk_test_fake_0000000000000000000000'
+
+export interface FakeEndpoint {
+  id: string
+  object: 'webhook_endpoint'
+  url: string
+  enabled_events: string[]
+  status: 'enabled' | 'disabled'
+  secret?: string
+}
+
+export interface FakeStripeApi {
+  port: number
+  endpoints: Map<string, FakeEndpoint>
+  /** Method and path of every request, in order. */
+  requests: string[]
+  close: () => Promise<void>
+}
+
+function reply (response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json', 'request-id': 'req_fake' })
+  response.end(JSON.stringify(body))
+}
+
+function stripeError (response: ServerResponse, status: number, type: string, message: string): void {
+  reply(response, status, { error: { type, message } })
+}
+
+async function formBody (request: IncomingMessage): Promise<URLSearchParams> {
+  let text = ''
+  for await (const chunk of request) text += String(chunk)
+  return new URLSearchParams(text)
+}
+
+// stripe-node sends arrays as enabled_events[0]=a&enabled_events[1]=b.
+function arrayParam (form: URLSearchParams, name: string): string[] | undefined {
+  const values = [...form.entries()].filter(([key]) => key.startsWith(`${name}[`)).map(([, value]) => value)
+  return values.length === 0 ? undefined : values
+}
+
+function withoutSecret ({ secret: _secret, ...endpoint }: FakeEndpoint): Omit<FakeEndpoint, 'secret'> {
+  return endpoint
+}
+
+export async function startFakeStripeApi (initial: Array<Omit<FakeEndpoint, 'object' | 'status'>> = []): Promise<FakeStripeApi> {
+  const endpoints = new Map<string, FakeEndpoint>(initial.map((endpoint) => [endpoint.id, { object: 'webhook_endpoint', status: 'enabled', ...endpoint }]))
+  const requests: string[] = []
+  let created = 0
+
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://fake')
+    requests.push(`${request.method ?? ''} ${url.pathname}`)
+    if (request.headers.authorization !== `Bearer ${FAKE_SECRET_KEY}`) {
+      stripeError(response, 401, 'invalid_request_error', 'Invalid API Key provided')
+      return
+    }
+    const id = /^\/v1\/webhook_endpoints\/([^/]+)$/.exec(url.pathname)?.[1]
+    const handle = async (): Promise<void> => {
+      if (url.pathname === '/v1/webhook_endpoints' && request.method === 'GET') {
+        reply(response, 200, { object: 'list', url: '/v1/webhook_endpoints', has_more: false, data: [...endpoints.values()].map(withoutSecret) })
+      } else if (url.pathname === '/v1/webhook_endpoints' && request.method === 'POST') {
+        const form = await formBody(request)
+        created += 1
+        const endpoint: FakeEndpoint = {
+          id: `we_fake${created}`,
+          object: 'webhook_endpoint',
+          url: form.get('url') ?? '',
+          enabled_events: arrayParam(form, 'enabled_events') ?? [],
+          status: 'enabled',
+          secret: `whsec_fake_created_${created}`
+        }
+        endpoints.set(endpoint.id, endpoint)
+        reply(response, 200, endpoint)
+      } else if (id !== undefined && endpoints.has(id)) {
+        const endpoint = endpoints.get(id) as FakeEndpoint
+        if (request.method === 'POST') endpoint.enabled_events = arrayParam(await formBody(request), 'enabled_events') ?? endpoint.enabled_events
+        reply(response, 200, withoutSecret(endpoint))
+      } else {
+        stripeError(response, 404, 'invalid_request_error', `No such webhook endpoint: '${id ?? url.pathname}'`)
+      }
+    }
+    handle().catch((error: unknown) => stripeError(response, 500, 'api_error', String(error)))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as AddressInfo).port,
+    endpoints,
+    requests,
+    close: async () => { await new Promise((resolve) => server.close(resolve)) }
+  }
+}
