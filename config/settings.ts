@@ -41,6 +41,34 @@ export const settingsSchema = {
       default: '/webhook',
       description: 'the path Stripe posts events to, starting with a slash, e.g. /webhook'
     },
+    THIN_WEBHOOK_PATH: {
+      type: 'string',
+      pattern: '^/[A-Za-z0-9/_.~-]*$',
+      default: '/webhook/thin',
+      description: 'the path a Stripe event destination posts thin events (v2.core.event notifications) to, e.g. /webhook/thin'
+    },
+    STRIPE_SECRET_KEY: {
+      type: 'string',
+      minLength: 1,
+      description: 'a Stripe secret or restricted key (sk_... or rk_...), used only by thin-event handlers to fetch the ' +
+        'event or its object; never logged'
+    },
+    STRIPE_API_HOST: {
+      type: 'string',
+      minLength: 1,
+      description: 'the Stripe API host for thin-event fetches, if not api.stripe.com (a local fake of the API in tests)'
+    },
+    STRIPE_API_PORT: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 65535,
+      description: 'the Stripe API port, if not 443'
+    },
+    STRIPE_API_PROTOCOL: {
+      type: 'string',
+      enum: ['http', 'https'],
+      description: 'http or https (the default) for the Stripe API'
+    },
     STRIPE_SIGNATURE_TOLERANCE: {
       type: 'integer',
       minimum: 1,
@@ -165,6 +193,11 @@ export interface Settings {
   HOST: string
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   WEBHOOK_PATH: string
+  THIN_WEBHOOK_PATH: string
+  STRIPE_SECRET_KEY?: string
+  STRIPE_API_HOST?: string
+  STRIPE_API_PORT?: number
+  STRIPE_API_PROTOCOL?: 'http' | 'https'
   STRIPE_SIGNATURE_TOLERANCE: number
   BODY_LIMIT: number
   HANDLERS_DIR?: string

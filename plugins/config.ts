@@ -35,7 +35,8 @@ function explainInvalidEnv (error: Error & { errors?: AjvError[] }, env: ConfigO
   if (first === undefined) return error.message
   const name = first.instancePath.replace(/^\//, '') || String(first.params.missingProperty ?? '')
   const got = env[name]
-  const shown = got === undefined ? '' : ` (got ${JSON.stringify(got)})`
+  // A secret's value is never echoed, not even a malformed one.
+  const shown = got === undefined || /SECRET|KEY/.test(name) ? '' : ` (got ${JSON.stringify(got)})`
   return `${name} ${first.message ?? 'is invalid'}${shown}.${describeSetting(name)}`
 }
 

@@ -4,11 +4,13 @@
 // routing is one Map read, whatever the number of handlers.
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
-import type Stripe from 'stripe'
 import type { StripeEventHandler } from '../src/define-handler.js'
 import { patternsMatching } from '../src/event-patterns.js'
 import { loadHandlers } from '../src/handler-loader.js'
+import { isThinEvent } from '../src/routed-event.js'
+import { createNotificationFactory } from '../src/thin-event-notification.js'
 import { lazyChildLogger } from '../src/lazy-child-logger.js'
+import type { RoutedEvent } from '../src/routed-event.js'
 
 export type DispatchOutcome = 'handled' | 'unhandled'
 
@@ -20,7 +22,7 @@ export interface StripeHandlers {
   /** The type or pattern of the handler that takes `type`, if any. */
   handlerFor: (type: string) => string | undefined
   /** Runs the handler for `event.type`; a handler's error propagates to the caller. */
-  dispatch: (event: Stripe.Event, log: FastifyBaseLogger) => Promise<DispatchOutcome>
+  dispatch: (event: RoutedEvent, log: FastifyBaseLogger) => Promise<DispatchOutcome>
 }
 
 declare module 'fastify' {
@@ -58,6 +60,7 @@ const stripeHandlers: FastifyPluginAsync<StripeHandlersOptions> = async (fastify
   const mounted = new Map<string, MountedHandler>()
   // The handler chosen for each type seen so far (null: none); bounded by the types Stripe sends.
   const routes = new Map<string, MountedHandler | null>()
+  const toNotification = createNotificationFactory(fastify.config)
   const loaded = await loadHandlers(opts.handlersDir)
   for (const { handler } of loaded) mountHandler(fastify, handler, mounted, routes)
   fastify.log.info({ handlers: loaded.map(({ file }) => file) }, `Loaded ${loaded.length} Stripe event handlers`)
@@ -72,7 +75,7 @@ const stripeHandlers: FastifyPluginAsync<StripeHandlersOptions> = async (fastify
     return target ?? undefined
   }
 
-  async function dispatch (event: Stripe.Event, log: FastifyBaseLogger): Promise<DispatchOutcome> {
+  async function dispatch (event: RoutedEvent, log: FastifyBaseLogger): Promise<DispatchOutcome> {
     const target = route(event.type)
     if (target === undefined) {
       log.info({ eventId: event.id, eventType: event.type }, `Unhandled event type: ${event.type}`)
@@ -80,7 +83,8 @@ const stripeHandlers: FastifyPluginAsync<StripeHandlersOptions> = async (fastify
     }
     const eventLog = lazyChildLogger(log, { eventId: event.id, eventType: event.type })
     // The union member for this type is exactly what the handler declared, by the loader's check.
-    await target.handler.handle(event as never, { log: eventLog, eventId: event.id, app: target.scope })
+    const handled = isThinEvent(event) ? toNotification(event) : event
+    await target.handler.handle(handled as never, { log: eventLog, eventId: event.id, app: target.scope })
     return 'handled'
   }
 
@@ -92,4 +96,4 @@ const stripeHandlers: FastifyPluginAsync<StripeHandlersOptions> = async (fastify
   })
 }
 
-export default fp(stripeHandlers, { name: 'stripe-handlers', fastify: '5.x' })
+export default fp(stripeHandlers, { name: 'stripe-handlers', fastify: '5.x', dependencies: ['config'] })

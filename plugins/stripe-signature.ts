@@ -12,16 +12,18 @@ import {
   MissingSignatureError,
   StaleSignatureError
 } from '../src/errors.js'
-import { parseStripeEvent } from '../src/parse-stripe-event.js'
+import { parseStripeEvent, parseThinEvent } from '../src/parse-stripe-event.js'
 import { diagnoseSignatureFailure } from '../src/signature-diagnosis.js'
+import type { RoutedEvent } from '../src/routed-event.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** A `preValidation` hook for a route that takes Stripe deliveries; sets `request.stripeEvent`. */
     verifyStripeSignature: preValidationAsyncHookHandler
+    verifyThinEventSignature: preValidationAsyncHookHandler
   }
   interface FastifyRequest {
-    stripeEvent: Stripe.Event | null
+    stripeEvent: RoutedEvent | null
   }
 }
 
@@ -110,6 +112,12 @@ const stripeSignature: FastifyPluginAsync = async (fastify) => {
   fastify.decorate('verifyStripeSignature', async function verifyStripeSignature (request: FastifyRequest) {
     // A refusal is logged once, by the error handler, with its reason and never the header or secret.
     request.stripeEvent = parseStripeEvent(verifyDelivery(request, secrets, toleranceSeconds))
+  })
+
+  // The same verification stripe-node's parseEventNotification runs (its verifyHeader), with the
+  // same secrets, checks and errors; the notification is built from the verified text at dispatch.
+  fastify.decorate('verifyThinEventSignature', async function verifyThinEventSignature (request: FastifyRequest) {
+    request.stripeEvent = parseThinEvent(verifyDelivery(request, secrets, toleranceSeconds))
   })
 }
 

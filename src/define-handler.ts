@@ -1,11 +1,17 @@
 // The contract of a handler file: `export default defineHandler('<event.type>', async (event, ctx) => ...)`.
 // The event arrives as the member of stripe-node's `Stripe.Event` union for that type (the union of
 // the members a prefix pattern matches), so a handler reads its payload without casts and `tsc`
-// rejects a field the type lacks.
+// rejects a field the type lacks. A thin event type (`v2.core.account.created`) gets stripe-node's
+// `EventNotification` for it, with `fetchEvent()` and `fetchRelatedObject()`.
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type Stripe from 'stripe'
 
-export type StripeEventType = Stripe.Event['type']
+/** The v1 (snapshot) event types: `payment_intent.succeeded`, ... */
+export type StripeSnapshotEventType = Stripe.Event['type']
+/** The thin event types of event destinations: `v1.billing.meter.no_meter_found`, `v2.core.account.created`, ... */
+export type StripeThinEventType = Stripe.V2.Core.EventNotification['type']
+export type StripeEventType = StripeSnapshotEventType | StripeThinEventType
+type AnyStripeEvent = Stripe.Event | Stripe.V2.Core.EventNotification
 
 // 'customer.subscription.created' -> 'customer.*' | 'customer.subscription.*'
 type PrefixPatterns<T extends string> = T extends `${infer Head}.${infer Rest}`
@@ -20,9 +26,9 @@ export type StripeEventPattern = StripeEventType | PrefixPatterns<StripeEventTyp
 
 /** The events a pattern matches, as the union of their stripe-node types. */
 export type StripeEventOf<T extends StripeEventPattern> =
-  T extends '*' ? Stripe.Event
-    : T extends `${infer Prefix}.*` ? Extract<Stripe.Event, { type: `${Prefix}.${string}` }>
-      : Extract<Stripe.Event, { type: T }>
+  T extends '*' ? AnyStripeEvent
+    : T extends `${infer Prefix}.*` ? Extract<AnyStripeEvent, { type: `${Prefix}.${string}` }>
+      : Extract<AnyStripeEvent, { type: T }>
 
 export interface HandlerContext {
   /** The logger bound to this event: every line carries `eventId` and `eventType`. */

@@ -30,9 +30,15 @@ export const EmptyBodyError = createError('EMPTY_BODY', 'The request body is emp
 export const InvalidJsonError = createError('INVALID_JSON', 'The request body is not valid JSON: %s', 400)
 export const NotAStripeEventError = createError('NOT_A_STRIPE_EVENT', 'The body is not a Stripe event: %s', 400)
 export const ThinEventOnSnapshotRouteError = createError('THIN_EVENT_NOT_SUPPORTED',
-  'The body is a thin event notification (v2.core.event); this endpoint takes snapshot events',
+  'The body is a thin event notification (v2.core.event); this endpoint takes snapshot events, thin ones go to THIN_WEBHOOK_PATH',
   400
 )
+export const SnapshotEventOnThinRouteError = createError('SNAPSHOT_EVENT_NOT_SUPPORTED',
+  'The body is a snapshot event (object "event"); this endpoint takes thin event notifications, snapshot ones go to WEBHOOK_PATH',
+  400
+)
+export const ThinEventFetchUnavailableError = createError('STRIPE_SECRET_KEY_MISSING',
+  'Fetching a thin event\'s data needs STRIPE_SECRET_KEY, which is not set', 500)
 
 // Not a fault: another delivery of the same event holds it right now, and Stripe's retry will find it settled.
 export const EventInProgressError = createError('EVENT_IN_PROGRESS',
@@ -47,7 +53,7 @@ export const HandlerFailedError = createError('HANDLER_FAILED',
 const routerErrors: FastifyErrorConstructor[] = [
   InvalidSettingError, InvalidHandlerError, MissingSignatureError, MalformedSignatureHeaderError,
   InvalidSignatureError, StaleSignatureError, UnsupportedContentEncodingError, BodyTooLargeError, EmptyBodyError, InvalidJsonError, NotAStripeEventError,
-  ThinEventOnSnapshotRouteError, EventInProgressError, HandlerFailedError
+  ThinEventOnSnapshotRouteError, SnapshotEventOnThinRouteError, EventInProgressError, HandlerFailedError
 ]
 
 /** True for the errors above, whose messages are written for the client and safe to send. */

@@ -2,7 +2,7 @@
 // `customer.subscription._all.ts` takes every `customer.subscription.*` type; `_all.ts` takes every
 // event. `_all` rather than `*` because `*` cannot be in a file name on Windows and is a glob in
 // every shell; no Stripe type has a segment starting with `_`, so it can never mean a real type.
-import { stripeEventTypes } from './stripe-event-types.js'
+import { handlerEventTypes } from './stripe-event-types.js'
 
 export const wildcardSegment = '_all'
 
@@ -38,11 +38,11 @@ let prefixPatterns: ReadonlySet<string> | undefined
 
 /** Every prefix pattern some known event type falls under (`customer.*`, `customer.subscription.*`, ...). */
 export function knownPrefixPatterns (): ReadonlySet<string> {
-  prefixPatterns ??= new Set([...stripeEventTypes()].flatMap((type) => patternsMatching(type).slice(1, -1)))
+  prefixPatterns ??= new Set([...handlerEventTypes()].flatMap((type) => patternsMatching(type).slice(1, -1)))
   return prefixPatterns
 }
 
 /** Whether a handler may declare `pattern`: a known type, a prefix of one, or `*`. */
 export function isKnownPattern (pattern: string): boolean {
-  return pattern === '*' || stripeEventTypes().has(pattern) || knownPrefixPatterns().has(pattern)
+  return pattern === '*' || handlerEventTypes().has(pattern) || knownPrefixPatterns().has(pattern)
 }

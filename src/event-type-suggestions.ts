@@ -1,7 +1,7 @@
 // "Did you mean" for a mistyped event type: shared by the handler loader, the scaffold and the trigger.
 import { distance } from 'fastest-levenshtein'
 import { knownPrefixPatterns } from './event-patterns.js'
-import { stripeEventTypes } from './stripe-event-types.js'
+import { handlerEventTypes } from './stripe-event-types.js'
 
 /**
  * Up to `limit` known event types (or, for a pattern such as `customer.subscriptoin.*`, known
@@ -10,7 +10,7 @@ import { stripeEventTypes } from './stripe-event-types.js'
 export function closestEventTypes (name: string, limit = 3): string[] {
   // A far-off "closest" type is noise; only offer ones that look like a typo of the name.
   const reach = Math.max(2, Math.floor(name.length / 4))
-  const candidates = name.endsWith('*') ? knownPrefixPatterns() : stripeEventTypes()
+  const candidates = name.endsWith('*') ? knownPrefixPatterns() : handlerEventTypes()
   const near = [...candidates]
     .map((type) => ({ type, away: distance(name, type) }))
     .filter(({ away }) => away <= reach)

@@ -25,17 +25,25 @@ function isStripePackage (folder: string): boolean {
   return (JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { name?: string }).name === 'stripe'
 }
 
-function readEventDeclarations (): string {
+/** The first of `files` in the stripe package that declares what `declaration` matches. */
+function readDeclarations (files: readonly string[], declaration: RegExp): string | undefined {
   const root = stripePackageRoot()
-  for (const file of declarationFiles) {
+  for (const file of files) {
     let source: string
     try {
       source = readFileSync(join(root, file), 'utf8')
     } catch {
       continue
     }
-    if (source.search(eventInterface) >= 0) return source
+    if (source.search(declaration) >= 0) return source
   }
+  return undefined
+}
+
+function readEventDeclarations (): string {
+  const source = readDeclarations(declarationFiles, eventInterface)
+  if (source !== undefined) return source
+  const root = stripePackageRoot()
   throw new Error(`Could not read Stripe's event types from the stripe package at ${root}; ` +
     'reinstall it with `npm ci`, or report the stripe version if it is a new layout')
 }
@@ -62,4 +70,32 @@ export function stripeEventTypes (): ReadonlySet<string> {
 export function stripeEventObjectTypes (): ReadonlyMap<string, string> {
   cachedObjects ??= new Map(Array.from(eventDeclarations().matchAll(eventObject), (match) => [match[1] as string, match[2] as string]))
   return cachedObjects
+}
+
+// Thin events (event destinations) are declared as `...EventNotification extends EventNotificationBase`.
+const thinEventFiles = ['esm/resources/V2/Core/Events.d.ts', 'cjs/resources/V2/Core/Events.d.ts']
+const thinEventInterface = /EventNotification extends EventNotificationBase \{\s*type: '([a-z0-9_.]+)';\s*(related_object:)?/g
+
+let cachedThinTypes: ReadonlyMap<string, boolean> | undefined
+let cachedHandlerTypes: ReadonlySet<string> | undefined
+
+function readThinEventTypes (): ReadonlyMap<string, boolean> {
+  // An older stripe package without event destinations has no thin types, and v1 keeps working.
+  const source = readDeclarations(thinEventFiles, thinEventInterface) ?? ''
+  return new Map(Array.from(source.matchAll(thinEventInterface), (match) => [match[1] as string, match[2] !== undefined]))
+}
+
+/**
+ * Every thin event type (`v1.billing.meter.no_meter_found`, `v2.core.account.created`, ...), each
+ * with whether its notification names a related object.
+ */
+export function stripeThinEventTypes (): ReadonlyMap<string, boolean> {
+  cachedThinTypes ??= readThinEventTypes()
+  return cachedThinTypes
+}
+
+/** What a handler file may be named after: every v1 event type and every thin event type. */
+export function handlerEventTypes (): ReadonlySet<string> {
+  cachedHandlerTypes ??= new Set([...stripeEventTypes(), ...stripeThinEventTypes().keys()])
+  return cachedHandlerTypes
 }

@@ -97,7 +97,8 @@ export interface DeliverOptions extends SignOptions {
 
 /**
  * Posts an event (an object, serialised as Stripe does with two-space indentation, or exact text)
- * to the webhook route, signed with the test secret unless told otherwise.
+ * to the webhook route, signed with the test secret unless told otherwise. A thin event
+ * notification (`object: 'v2.core.event'`) goes to the thin-event route.
  */
 export async function deliver (
   app: FastifyInstance,
@@ -108,7 +109,9 @@ export async function deliver (
   const signature = options.signature === undefined ? signPayload(payload, options) : options.signature
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', ...options.headers }
   if (signature !== null) headers['stripe-signature'] = signature
-  return app.inject({ method: 'POST', url: options.path ?? app.config.WEBHOOK_PATH, headers, payload })
+  const thin = typeof event === 'object' && (event as { object?: unknown }).object === 'v2.core.event'
+  const path = options.path ?? (thin ? app.config.THIN_WEBHOOK_PATH : app.config.WEBHOOK_PATH)
+  return app.inject({ method: 'POST', url: path, headers, payload })
 }
 
 /** Waits until every stored event is settled, so a test in queued mode can check what handlers did. */

@@ -3,11 +3,12 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type Stripe from 'stripe'
 import { buildEvent, type BuildEventOptions } from '../src/dev/build-event.js'
-import type { StripeEventOf, StripeEventType } from '../src/define-handler.js'
+import type { StripeEventOf, StripeSnapshotEventType } from '../src/define-handler.js'
+import type { RoutedEvent } from '../src/routed-event.js'
 import { deliver, settle } from './helper.js'
 
 /** The same event (same id) delivered twice, as Stripe's at-least-once retries do. */
-export async function deliverTwice (app: FastifyInstance, event: Stripe.Event): Promise<[LightMyRequestResponse, LightMyRequestResponse]> {
+export async function deliverTwice (app: FastifyInstance, event: RoutedEvent): Promise<[LightMyRequestResponse, LightMyRequestResponse]> {
   const first = await deliver(app, event)
   const second = await deliver(app, event)
   await settle(app)
@@ -15,7 +16,7 @@ export async function deliverTwice (app: FastifyInstance, event: Stripe.Event): 
 }
 
 /** The event signed `ageSeconds` ago (by default just past the service's tolerance): a replay. */
-export async function deliverStale (app: FastifyInstance, event: Stripe.Event, ageSeconds?: number): Promise<LightMyRequestResponse> {
+export async function deliverStale (app: FastifyInstance, event: RoutedEvent, ageSeconds?: number): Promise<LightMyRequestResponse> {
   const age = ageSeconds ?? app.config.STRIPE_SIGNATURE_TOLERANCE + 60
   const response = await deliver(app, event, { timestamp: Math.floor(Date.now() / 1000) - age })
   await settle(app)
@@ -23,14 +24,14 @@ export async function deliverStale (app: FastifyInstance, event: Stripe.Event, a
 }
 
 /** The event signed with a secret the service does not have: another endpoint's, or a forger's. */
-export async function deliverWithWrongSecret (app: FastifyInstance, event: Stripe.Event): Promise<LightMyRequestResponse> {
+export async function deliverWithWrongSecret (app: FastifyInstance, event: RoutedEvent): Promise<LightMyRequestResponse> {
   const response = await deliver(app, event, { secret: 'whsec_another_endpoints_secret_0000000000' })
   await settle(app)
   return response
 }
 
 /** An event whose `data.previous_attributes` says what changed, e.g. `{ status: 'trialing' }`. */
-export function eventWithPreviousAttributes<T extends StripeEventType> (
+export function eventWithPreviousAttributes<T extends StripeSnapshotEventType> (
   type: T,
   previousAttributes: Record<string, unknown>,
   options: Omit<BuildEventOptions, 'previousAttributes'> = {}

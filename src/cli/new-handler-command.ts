@@ -5,12 +5,13 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { basename, extname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildEvent, hasRealisticSample } from '../dev/build-event.js'
+import { buildThinEvent, isThinEventType } from '../dev/build-thin-event.js'
 import { handlerSource, handlerTestSource } from '../dev/handler-templates.js'
-import type { StripeEventType } from '../define-handler.js'
+import type { StripeSnapshotEventType } from '../define-handler.js'
 import { fileNameOfPattern, isKnownPattern, patternOfFileName, patternsMatching } from '../event-patterns.js'
 import { closestEventTypes } from '../event-type-suggestions.js'
 import { listHandlerFiles } from '../handler-loader.js'
-import { stripeEventTypes } from '../stripe-event-types.js'
+import { handlerEventTypes } from '../stripe-event-types.js'
 import { runWithUsage, UsageError } from './usage-error.js'
 
 export interface NewHandlerIo {
@@ -36,7 +37,7 @@ async function handlerFileNames (folder: string): Promise<Set<string>> {
 function fixtureTypeFor (pattern: string, existing: Set<string>): string | undefined {
   if (!pattern.includes('*')) return pattern
   const prefix = pattern.slice(0, -1)
-  const candidates = [...stripeEventTypes()]
+  const candidates = [...handlerEventTypes()]
     .filter((type) => type.startsWith(prefix))
     .filter((type) => {
       const moreSpecific = patternsMatching(type)
@@ -87,7 +88,8 @@ export async function runNewHandlerCommand (argv: string[], io: NewHandlerIo): P
       io.out(`  kept ${files.fixture} (it exists)`)
     } else {
       // A fixed id and time, so the fixture reads the same in every run and every diff.
-      const event = buildEvent(fixtureType as StripeEventType, { id: 'evt_1QxKfixture0000000000000', created: 1_764_244_800 })
+      const fixed = { id: 'evt_1QxKfixture0000000000000', created: 1_764_244_800 }
+      const event = isThinEventType(fixtureType) ? buildThinEvent(fixtureType, fixed) : buildEvent(fixtureType as StripeSnapshotEventType, fixed)
       await writeNew(join(io.root, files.fixture), `${JSON.stringify(event, null, 2)}\n`, files.fixture, io.out)
     }
     io.out(`\nNext: npx tap ${files.test}, and with npm run dev running: npm run trigger -- ${fixtureType}`)

@@ -4,9 +4,11 @@
 import { parseArgs } from 'node:util'
 import Stripe from 'stripe'
 import { LOCAL_DEVELOPMENT_SECRET, settingsSchema } from '../../config/settings.js'
-import { buildEvent, hasRealisticSample, type BuildEventOptions } from '../dev/build-event.js'
-import type { StripeEventType } from '../define-handler.js'
-import { stripeEventTypes } from '../stripe-event-types.js'
+import { buildEvent, hasRealisticSample } from '../dev/build-event.js'
+import { buildThinEvent, isThinEventType } from '../dev/build-thin-event.js'
+import type { StripeSnapshotEventType } from '../define-handler.js'
+import type { RoutedEvent } from '../routed-event.js'
+import { stripeEventTypes, stripeThinEventTypes } from '../stripe-event-types.js'
 import { runWithUsage, UsageError } from './usage-error.js'
 
 export interface TriggerIo {
@@ -18,20 +20,23 @@ export interface TriggerIo {
 
 export const usage = `Usage: npm run trigger -- <event.type> [options]
 
-Sends a signed test event to a running service (start one with npm run dev).
+Sends a signed test event to a running service (start one with npm run dev). A thin event type
+(v1.billing.meter.no_meter_found, v2.core.account.created, ...) is sent as an event destination's
+thin notification to THIN_WEBHOOK_PATH.
 
 Options:
-  --url <url>              where to send it (default http://127.0.0.1:$PORT$WEBHOOK_PATH)
+  --url <url>              where to send it (default http://127.0.0.1:$PORT$WEBHOOK_PATH, or
+                           $THIN_WEBHOOK_PATH for a thin event)
   --id <evt_...>           the event id; send the same id twice to try a duplicate
   --timestamp <seconds>    when it was signed, in seconds since the epoch, or =-<n> for n seconds ago
                            (e.g. --timestamp=-600 to try a stale signature)
   --set <path>=<value>     set a field of data.object, e.g. --set amount=5000 --set metadata.order_id=7
                            (values are read as JSON when they parse, else as text)
-  --account <acct_...>     send it as an event from a connected account
+  --account <acct_...>     send it as an event from a connected account (a thin event's context)
   --livemode               mark it live mode
   --secret <whsec_...>     sign with this secret instead of STRIPE_WEBHOOK_SECRET
   --print                  print the signed event instead of sending it
-  --list                   list every event type (* marks a realistic sample)
+  --list                   list every event type (* marks a realistic sample), then the thin ones
 
 The secret is STRIPE_WEBHOOK_SECRET (the first, when several), or the local development secret
 that npm run dev uses when none is set.`
@@ -78,15 +83,34 @@ function signingSecret (env: TriggerIo['env'], given: string | undefined): strin
   return configured ?? LOCAL_DEVELOPMENT_SECRET
 }
 
-function defaultUrl (env: TriggerIo['env']): string {
+function defaultUrl (env: TriggerIo['env'], thin: boolean): string {
   const port = env.PORT ?? String(settingsSchema.properties.PORT.default)
-  const path = env.WEBHOOK_PATH ?? settingsSchema.properties.WEBHOOK_PATH.default
+  const path = thin
+    ? env.THIN_WEBHOOK_PATH ?? settingsSchema.properties.THIN_WEBHOOK_PATH.default
+    : env.WEBHOOK_PATH ?? settingsSchema.properties.WEBHOOK_PATH.default
   return `http://127.0.0.1:${port}${path}`
 }
 
 function listTypes (out: TriggerIo['out']): number {
   for (const type of [...stripeEventTypes()].sort()) out(`${hasRealisticSample(type) ? '*' : ' '} ${type}`)
+  for (const type of [...stripeThinEventTypes().keys()].sort()) out(`  ${type}`)
   return 0
+}
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof options, allowPositionals: true }>>['values']
+
+function buildFromOptions (type: string, values: Values, timestamp: number): RoutedEvent {
+  try {
+    if (isThinEventType(type)) {
+      if (values.set !== undefined) throw new UsageError('--set changes data.object; a thin event carries no object (its handler fetches it)')
+      return buildThinEvent(type, { id: values.id, created: timestamp, context: values.account, livemode: values.livemode })
+    }
+    const fields = parseFields(values.set ?? [])
+    return buildEvent(type as StripeSnapshotEventType, { id: values.id, created: timestamp, fields, account: values.account, livemode: values.livemode })
+  } catch (error) {
+    if (error instanceof UsageError) throw error
+    throw new UsageError((error as Error).message)
+  }
 }
 
 async function send (url: string, payload: string, signature: string, io: TriggerIo): Promise<number> {
@@ -120,19 +144,7 @@ export async function runTriggerCommand (argv: string[], io: TriggerIo): Promise
 
     const now = Math.floor(Date.now() / 1000)
     const timestamp = values.timestamp === undefined ? now : parseTimestamp(values.timestamp, now)
-    const buildOptions: BuildEventOptions = {
-      id: values.id,
-      created: timestamp,
-      fields: parseFields(values.set ?? []),
-      account: values.account,
-      livemode: values.livemode
-    }
-    let event
-    try {
-      event = buildEvent(type as StripeEventType, buildOptions)
-    } catch (error) {
-      throw new UsageError((error as Error).message)
-    }
+    const event = buildFromOptions(type, values, timestamp)
     // Serialised as Stripe serialises events: two-space indentation.
     const payload = JSON.stringify(event, null, 2)
     const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: signingSecret(io.env, values.secret), timestamp })
@@ -140,7 +152,7 @@ export async function runTriggerCommand (argv: string[], io: TriggerIo): Promise
       io.out(`Stripe-Signature: ${signature}\n\n${payload}`)
       return 0
     }
-    const url = values.url ?? defaultUrl(io.env)
+    const url = values.url ?? defaultUrl(io.env, event.object === 'v2.core.event')
     io.out(`→ POST ${url} ${type} ${event.id} (${Buffer.byteLength(payload)} bytes)`)
     return await send(url, payload, signature, io)
   })

@@ -3,7 +3,7 @@
 // The trigger sends these; handler tests build their events with it.
 import { createHash, randomBytes } from 'node:crypto'
 import Stripe from 'stripe'
-import type { StripeEventOf, StripeEventType } from '../define-handler.js'
+import type { StripeEventOf, StripeSnapshotEventType } from '../define-handler.js'
 import { suggestEventType } from '../event-type-suggestions.js'
 import { stripeEventObjectTypes } from '../stripe-event-types.js'
 import { realisticEvents } from './realistic-events.js'
@@ -66,7 +66,7 @@ export function hasRealisticSample (type: string): boolean {
   return Object.hasOwn(realisticEvents, type)
 }
 
-export function buildEvent<T extends StripeEventType> (type: T, options: BuildEventOptions = {}): StripeEventOf<T> {
+export function buildEvent<T extends StripeSnapshotEventType> (type: T, options: BuildEventOptions = {}): StripeEventOf<T> {
   if (!stripeEventObjectTypes().has(type)) {
     throw new Error(`"${type}" is not a Stripe event type of the installed stripe package.${suggestEventType(type)}`)
   }

@@ -1,5 +1,6 @@
 // Compares what the handlers on disk take with what a Stripe webhook endpoint is subscribed to
-// (`enabled_events`, where Stripe knows exact types and `*`, but no prefixes).
+// (`enabled_events`, where Stripe knows exact types and `*`, but no prefixes). Thin-event handlers
+// belong to event destinations, not webhook endpoints, and are left out.
 import { patternOfFileName } from '../event-patterns.js'
 import { stripeEventTypes } from '../stripe-event-types.js'
 
@@ -9,7 +10,7 @@ export function subscriptionsFor (patterns: Iterable<string>): string[] {
   for (const pattern of patterns) {
     if (pattern === '*') return ['*']
     if (!pattern.endsWith('.*')) {
-      wanted.add(pattern)
+      if (stripeEventTypes().has(pattern)) wanted.add(pattern)
       continue
     }
     // Stripe subscribes to types, not prefixes: a prefix handler wants every type it covers today.

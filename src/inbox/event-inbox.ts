@@ -3,7 +3,6 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
-import type Stripe from 'stripe'
 import type { StripeHandlers } from '../../plugins/stripe-handlers.js'
 import { EventInProgressError, HandlerFailedError } from '../errors.js'
 import type { EventStore, NewEvent, StoredEvent } from '../store/event-store.js'
@@ -11,6 +10,7 @@ import type { RetryPolicy } from './retry-delay.js'
 import { createLeaseKeeper } from './lease-keeper.js'
 import { runAttempt, type AttemptContext } from './run-attempt.js'
 import { startEventWorker, type EventWorker, type WorkerOptions } from './event-worker.js'
+import { eventAccount, eventApiVersion, eventCreatedSeconds, type RoutedEvent } from '../routed-event.js'
 
 export type ReceiveOutcome = 'queued' | 'handled' | 'unhandled' | 'duplicate' | 'ignored'
 
@@ -21,14 +21,14 @@ function takesLivemode (guard: LivemodeGuard, livemode: boolean): boolean {
   return guard === 'any' || (guard === 'live') === livemode
 }
 
-function logIgnored (event: Stripe.Event, guard: LivemodeGuard, log: FastifyBaseLogger): void {
+function logIgnored (event: RoutedEvent, guard: LivemodeGuard, log: FastifyBaseLogger): void {
   log.warn({ eventId: event.id, eventType: event.type, livemode: event.livemode },
     `Ignored a ${event.livemode ? 'live' : 'test'}-mode event: LIVEMODE=${guard} handles only ${guard}-mode events`)
 }
 
 export interface EventInbox {
   /** Takes one verified delivery; throws HandlerFailedError or EventInProgressError in inline mode. */
-  receive: (event: Stripe.Event, payload: Buffer, log: FastifyBaseLogger) => Promise<ReceiveOutcome>
+  receive: (event: RoutedEvent, payload: Buffer, log: FastifyBaseLogger) => Promise<ReceiveOutcome>
   /** Resolves when every stored event is settled: for tests in queued mode. */
   drain: (timeoutMs?: number) => Promise<void>
   /** Stops the workers, letting running handlers finish within `graceMs`. */
@@ -48,14 +48,14 @@ export interface InboxOptions extends WorkerOptions, GuardOptions {
   retry: RetryPolicy
 }
 
-function toNewEvent (event: Stripe.Event, payload: Buffer): NewEvent {
+function toNewEvent (event: RoutedEvent, payload: Buffer): NewEvent {
   return {
     id: event.id,
     type: event.type,
-    account: typeof event.account === 'string' ? event.account : null,
+    account: eventAccount(event),
     livemode: event.livemode === true,
-    apiVersion: typeof event.api_version === 'string' ? event.api_version : null,
-    created: Number.isFinite(event.created) ? event.created : 0,
+    apiVersion: eventApiVersion(event),
+    created: eventCreatedSeconds(event),
     receivedAt: Date.now(),
     payload
   }
@@ -113,7 +113,7 @@ export function createStoredInbox (
 
   // With a free slot, the event is stored already claimed by this instance and handled straight from
   // memory; without one, it is stored pending for whichever worker frees up first, here or elsewhere.
-  async function receiveQueued (newEvent: NewEvent, event: Stripe.Event): Promise<ReceiveOutcome> {
+  async function receiveQueued (newEvent: NewEvent, event: RoutedEvent): Promise<ReceiveOutcome> {
     if (!worker.reserveSlot()) {
       if (!(await store.insert(newEvent, { status: 'pending' }))) return 'duplicate'
       worker.wake()
@@ -153,7 +153,7 @@ export function createStoredInbox (
     return 'duplicate'
   }
 
-  async function receiveInline (newEvent: NewEvent, event: Stripe.Event, eventLog: FastifyBaseLogger): Promise<ReceiveOutcome> {
+  async function receiveInline (newEvent: NewEvent, event: RoutedEvent, eventLog: FastifyBaseLogger): Promise<ReceiveOutcome> {
     const claimed = await claimInline(newEvent)
     if (claimed === 'duplicate') return 'duplicate'
     const { result, error } = await runAttempt(context, claimed, event, eventLog)

@@ -1,10 +1,10 @@
 // The queue's workers: claim due events from the store, run them, repeat. Woken at once when this
 // instance stores an event, and by a poll for retries that fall due and events other replicas stored.
 import type { FastifyBaseLogger } from 'fastify'
-import type Stripe from 'stripe'
 import type { StoredEvent } from '../store/event-store.js'
 import { lazyChildLogger } from '../lazy-child-logger.js'
 import { runAttempt, type AttemptContext } from './run-attempt.js'
+import type { RoutedEvent } from '../routed-event.js'
 
 export interface WorkerOptions {
   concurrency: number
@@ -24,7 +24,7 @@ export interface EventWorker {
   /** Gives back a reserved slot that was not used (the event turned out to be a duplicate). */
   releaseSlot: () => void
   /** Runs an event stored claimed by this instance, in the slot reserved for it. */
-  runReserved: (event: StoredEvent, parsed: Stripe.Event) => void
+  runReserved: (event: StoredEvent, parsed: RoutedEvent) => void
   /** Resolves once no event is pending or being handled anywhere in the store (the test kit's wait). */
   drain: (timeoutMs?: number) => Promise<void>
   /** Stops claiming; waits up to `graceMs` for running handlers, then releases what did not finish. */
@@ -46,7 +46,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerOption
   let claimAgain = false
   let lastPrune = 0
 
-  async function handle (event: StoredEvent, parsed: Stripe.Event): Promise<void> {
+  async function handle (event: StoredEvent, parsed: RoutedEvent): Promise<void> {
     // The handler's own logger adds eventId and eventType; this one adds which attempt it is.
     const attemptLog = lazyChildLogger(log, { attempt: event.attempts })
     const { result, error } = await runAttempt(context, event, parsed, attemptLog)
@@ -58,8 +58,8 @@ export function startEventWorker (context: AttemptContext, options: WorkerOption
     }
   }
 
-  function track (event: StoredEvent, parsed?: Stripe.Event): void {
-    const work = handle(event, parsed ?? JSON.parse(event.payload.toString('utf8')) as Stripe.Event)
+  function track (event: StoredEvent, parsed?: RoutedEvent): void {
+    const work = handle(event, parsed ?? JSON.parse(event.payload.toString('utf8')) as RoutedEvent)
       .catch((error: unknown) => log.error({ err: error, eventId: event.id }, 'Could not record an attempt; the lease will expire and the event will be retried'))
       .finally(() => {
         running.delete(work)
@@ -152,7 +152,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerOption
     if (backlog) claimIfFree()
   }
 
-  function runReserved (event: StoredEvent, parsed: Stripe.Event): void {
+  function runReserved (event: StoredEvent, parsed: RoutedEvent): void {
     reserved--
     track(event, parsed)
   }

@@ -1,11 +1,11 @@
 // One attempt at one stored event: run its handler, record the attempt, and say where the event
 // goes next. Shared by the inline path and the queue's workers, so both follow the same rules.
 import type { FastifyBaseLogger } from 'fastify'
-import type Stripe from 'stripe'
 import type { StripeHandlers } from '../../plugins/stripe-handlers.js'
 import type { AttemptResult, EventStore, StoredEvent } from '../store/event-store.js'
 import type { LeaseKeeper } from './lease-keeper.js'
 import { retryDelayMs, type RetryPolicy } from './retry-delay.js'
+import type { RoutedEvent } from '../routed-event.js'
 
 export interface AttemptContext {
   store: EventStore
@@ -38,7 +38,7 @@ function nextStep (event: StoredEvent, error: unknown, retry: RetryPolicy | null
 export async function runAttempt (
   context: AttemptContext,
   event: StoredEvent,
-  parsed: Stripe.Event,
+  parsed: RoutedEvent,
   log: FastifyBaseLogger
 ): Promise<AttemptReport> {
   const startedAt = Date.now()

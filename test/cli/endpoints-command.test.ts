@@ -1,6 +1,7 @@
 // The endpoint check against a local fake of the Stripe API: never the internet.
 import { test } from 'tap'
 import { runEndpointsCommand } from '../../src/cli/endpoints-command.js'
+import { subscriptionsFor } from '../../src/dev/endpoint-subscriptions.js'
 import { stripeEventTypes } from '../../src/stripe-event-types.js'
 import { FAKE_SECRET_KEY, startFakeStripeApi, type FakeStripeApi } from '../fakes/stripe-api.js'
 import { handlerFolder } from '../helper.js'
@@ -52,6 +53,8 @@ test('prefix handlers subscribe to every type under the prefix; a catch-all to *
   t.match(prefixOnly.output, 'Subscribed but not handled (acknowledged and stored as unhandled):\n    * (every event type)')
   const customerTypes = [...stripeEventTypes()].filter((type) => type.startsWith('customer.')).sort()
   t.same(api.endpoints.get('we_1')?.enabled_events, customerTypes, 'customer._all.ts subscribes to every customer.* type')
+  t.same(subscriptionsFor(['v2.core.account.*', 'v1.billing.meter.no_meter_found', 'invoice.paid']), ['invoice.paid'],
+    'thin-event handlers are for event destinations, not webhook endpoints')
 })
 
 test('an endpoint is chosen by --url or --id, created with --fix when the URL has none, and errors are clear', async (t) => {
@@ -83,5 +86,5 @@ test('an endpoint is chosen by --url or --id, created with --fix when the URL ha
   const noKey = await endpoints(api, [], { STRIPE_SECRET_KEY: '' })
   t.equal(noKey.code, 2)
   t.match(noKey.output, /Set STRIPE_SECRET_KEY/)
-  t.ok(api.requests.every((request) => request.includes('/v1/webhook_endpoints')), 'only the fake was called')
+  t.ok(api.requests.length > 0 && api.requests.every((request) => request.includes('/v1/webhook_endpoints')), 'only the fake was called')
 })

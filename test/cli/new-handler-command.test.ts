@@ -29,8 +29,11 @@ async function scaffold (argv: string[], root: string): Promise<{ code: number, 
 
 test('new handlers for a type, a prefix and every event compile, and their generated tests pass', async (t) => {
   const root = copyOfProject(t)
-  const made = [await scaffold(['invoice.paid'], root), await scaffold(['customer.subscription.*'], root), await scaffold(['*'], root)]
-  t.same(made.map(({ code }) => code), [0, 0, 0])
+  const made = [
+    await scaffold(['invoice.paid'], root), await scaffold(['customer.subscription.*'], root), await scaffold(['*'], root),
+    await scaffold(['v2.core.account.created'], root)
+  ]
+  t.same(made.map(({ code }) => code), [0, 0, 0, 0])
   t.match(made[0]?.output, /wrote handlers\/invoice\.paid\.ts\n {2}wrote test\/handlers\/invoice\.paid\.test\.ts\n {2}wrote test\/fixtures\/invoice\.paid\.json/)
   t.match(made[1]?.output, /wrote handlers\/customer\.subscription\._all\.ts/)
   t.match(made[2]?.output, /wrote handlers\/_all\.ts/)
@@ -39,11 +42,13 @@ test('new handlers for a type, a prefix and every event compile, and their gener
 
   // `skipLibCheck` and the shared node_modules keep this to the project's own files.
   await t.resolves(run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], { cwd: root }), 'the generated files type-check')
-  const tap = await run('npx', ['tap', '--disable-coverage', '--reporter=tap',
-    'test/handlers/invoice.paid.test.ts', 'test/handlers/customer.subscription._all.test.ts', 'test/handlers/_all.test.ts'], { cwd: root })
+  const tap = await run('npx', ['tap', '--disable-coverage', '--reporter=tap', 'test/handlers/invoice.paid.test.ts',
+    'test/handlers/customer.subscription._all.test.ts', 'test/handlers/_all.test.ts', 'test/handlers/v2.core.account.created.test.ts'], { cwd: root })
   const passedFiles = tap.stdout.match(/^ok \d+ - test\/handlers\/\S+\.test\.ts/gm) ?? []
-  t.equal(passedFiles.length, 3, 'the three generated test files pass')
-  t.equal((tap.stdout.match(/^ {8}ok \d+ - /gm) ?? []).length, 6, 'with two assertions each')
+  t.equal(passedFiles.length, 4, 'the four generated test files pass')
+  t.equal((tap.stdout.match(/^ {8}ok \d+ - /gm) ?? []).length, 8, 'with two assertions each')
+  const thinFixture = JSON.parse(readFileSync(join(root, 'test/fixtures/v2.core.account.created.json'), 'utf8')) as { object: string }
+  t.equal(thinFixture.object, 'v2.core.event', 'a thin type gets a thin notification as its fixture')
   t.notMatch(tap.stdout, /not ok/)
 })
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { test } from 'tap'
 import Stripe from 'stripe'
 import { runTriggerCommand } from '../../src/cli/trigger-command.js'
-import { stripeEventTypes } from '../../src/stripe-event-types.js'
+import { stripeEventTypes, stripeThinEventTypes } from '../../src/stripe-event-types.js'
 import { LOCAL_DEVELOPMENT_SECRET } from '../../config/settings.js'
 import { buildApp, handlerFolder, settle, TEST_WEBHOOK_SECRET } from '../helper.js'
 import { handledEventIds } from '../fixtures/handler-folders/recording/payment_intent.succeeded.js'
@@ -30,14 +30,20 @@ async function listeningApp (t: Parameters<typeof buildApp>[0]) {
   return { ...built, url: `${address}/webhook`, env: { STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET } }
 }
 
-test('every v1 event type of the stripe package is triggered, signed, and accepted with 2xx', async (t) => {
-  const { url, env } = await listeningApp(t)
+test('every v1 and thin event type of the stripe package is triggered, signed, and accepted with 2xx', async (t) => {
+  const { app, url, env } = await listeningApp(t)
+  const thinUrl = url.replace(/\/webhook$/, app.config.THIN_WEBHOOK_PATH)
   const refused: string[] = []
   for (const type of stripeEventTypes()) {
     const { code, output } = await trigger([type, '--url', url], env)
     if (code !== 0 || !output.includes('← 200 {"received":true}')) refused.push(`${type}: ${output}`)
   }
-  t.same(refused, [], `all ${stripeEventTypes().size} types answered 200`)
+  t.same(refused, [], `all ${stripeEventTypes().size} v1 types answered 200`)
+  for (const type of stripeThinEventTypes().keys()) {
+    const { code, output } = await trigger([type, '--url', thinUrl], env)
+    if (code !== 0 || !output.includes('← 200 {"received":true}')) refused.push(`${type}: ${output}`)
+  }
+  t.same(refused, [], `all ${stripeThinEventTypes().size} thin types answered 200 on the thin route`)
 })
 
 test('a triggered payment_intent.succeeded runs its handler; the same id twice runs it once', async (t) => {
@@ -83,11 +89,25 @@ test('mistakes get the usage and exit code 2; an unreachable service says how to
   t.equal((await trigger(['charge.succeeded', '--set', 'amount'])).code, 2)
   t.equal((await trigger(['charge.succeeded', '--set', '__proto__.x=1'])).code, 2)
   t.equal((await trigger(['charge.succeeded', '--no-such-option'])).code, 2)
+  const thinWithFields = await trigger(['v2.core.account.created', '--set', 'x=1'])
+  t.equal(thinWithFields.code, 2)
+  t.match(thinWithFields.output, /a thin event carries no object/)
   const closedPort = await portNobodyListensOn()
   const down = await trigger(['charge.succeeded', '--url', `http://127.0.0.1:${closedPort}/webhook`])
   t.equal(down.code, 1)
   t.match(down.output, `Could not reach http://127.0.0.1:${closedPort}/webhook (ECONNREFUSED). Is the service running? Start it with npm run dev.`)
   const listed = await trigger(['--list'])
-  t.equal(listed.output.split('\n').length, stripeEventTypes().size)
+  t.equal(listed.output.split('\n').length, stripeEventTypes().size + stripeThinEventTypes().size)
   t.match(listed.output, /^\* payment_intent\.succeeded$/m)
+})
+
+test('without --url, events go to PORT and WEBHOOK_PATH, thin events to THIN_WEBHOOK_PATH', async (t) => {
+  const { url, env } = await listeningApp(t)
+  const port = new URL(url).port
+  const snapshot = await trigger(['customer.created'], { ...env, PORT: port })
+  t.match(snapshot.output, `→ POST http://127.0.0.1:${port}/webhook customer.created`)
+  t.equal(snapshot.code, 0)
+  const thin = await trigger(['v2.core.account.created'], { ...env, PORT: port })
+  t.match(thin.output, `→ POST http://127.0.0.1:${port}/webhook/thin v2.core.account.created`)
+  t.equal(thin.code, 0)
 })

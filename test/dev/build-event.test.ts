@@ -3,7 +3,7 @@ import { test } from 'tap'
 import { buildEvent, setField } from '../../src/dev/build-event.js'
 import { realisticEvents } from '../../src/dev/realistic-events.js'
 import { stripeObjectShape, stripeObjectShapes } from '../../src/dev/stripe-objects.js'
-import type { StripeEventType } from '../../src/define-handler.js'
+import type { StripeSnapshotEventType } from '../../src/define-handler.js'
 import { stripeEventObjectTypes, stripeEventTypes } from '../../src/stripe-event-types.js'
 
 test('every v1 event type has its data.object resource declared, and the shape table knows each resource', async (t) => {
@@ -15,7 +15,7 @@ test('every v1 event type has its data.object resource declared, and the shape t
 
 test('each built event names the right object, with an id of the right prefix', async (t) => {
   for (const [type, resource] of stripeEventObjectTypes()) {
-    const event = buildEvent(type as StripeEventType)
+    const event = buildEvent(type as StripeSnapshotEventType)
     const object = event.data.object as unknown as Record<string, unknown>
     const shape = stripeObjectShape(resource)
     if (event.type !== type || object.object !== shape.object) t.fail(`${type}: data.object is ${String(object.object)}, not ${shape.object}`)
@@ -31,7 +31,7 @@ test('at least 30 types have realistic samples, each in the object the type carr
   for (const type of types) {
     const resource = stripeEventObjectTypes().get(type)
     t.ok(resource, `${type} is a Stripe event type`)
-    const event = buildEvent(type as StripeEventType)
+    const event = buildEvent(type as StripeSnapshotEventType)
     t.equal((event.data.object as unknown as { object: string }).object, stripeObjectShape(resource as string).object, type)
   }
   const failed = buildEvent('payment_intent.payment_failed').data.object
@@ -62,7 +62,7 @@ test('options set the id, the time, fields of the object and previous_attributes
 })
 
 test('an unknown type or a field path into a prototype is refused', async (t) => {
-  t.throws(() => buildEvent('payment_intent.succeded' as StripeEventType), /not a Stripe event type.*Did you mean payment_intent\.succeeded/)
+  t.throws(() => buildEvent('payment_intent.succeded' as StripeSnapshotEventType), /not a Stripe event type.*Did you mean payment_intent\.succeeded/)
   t.throws(() => setField({}, '__proto__.polluted', 1), /not a field path/)
   t.throws(() => setField({}, 'metadata..x', 1), /not a field path/)
   t.equal(({} as Record<string, unknown>).polluted, undefined)

@@ -1,5 +1,6 @@
-// A local fake of the part of the Stripe API the endpoint check uses: webhook endpoints, listed,
-// retrieved, created and updated, behind a secret key. The stripe client is pointed at it with
+// A local fake of the part of the Stripe API the router's tools use: webhook endpoints (listed,
+// retrieved, created, updated) for the endpoint check, and any other GET (a thin event's fetches)
+// answered with the id it asked for, all behind a secret key. The stripe client is pointed at it with
 // host/port/protocol, so no test ever reaches the internet.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -20,6 +21,8 @@ export interface FakeStripeApi {
   endpoints: Map<string, FakeEndpoint>
   /** Method and path of every request, in order. */
   requests: string[]
+  /** The Stripe-Context header of every request that had one. */
+  contexts: string[]
   close: () => Promise<void>
 }
 
@@ -51,11 +54,14 @@ function withoutSecret ({ secret: _secret, ...endpoint }: FakeEndpoint): Omit<Fa
 export async function startFakeStripeApi (initial: Array<Omit<FakeEndpoint, 'object' | 'status'>> = []): Promise<FakeStripeApi> {
   const endpoints = new Map<string, FakeEndpoint>(initial.map((endpoint) => [endpoint.id, { object: 'webhook_endpoint', status: 'enabled', ...endpoint }]))
   const requests: string[] = []
+  const contexts: string[] = []
   let created = 0
 
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://fake')
     requests.push(`${request.method ?? ''} ${url.pathname}`)
+    const context = request.headers['stripe-context']
+    if (typeof context === 'string') contexts.push(context)
     if (request.headers.authorization !== `Bearer ${FAKE_SECRET_KEY}`) {
       stripeError(response, 401, 'invalid_request_error', 'Invalid API Key provided')
       return
@@ -77,6 +83,9 @@ export async function startFakeStripeApi (initial: Array<Omit<FakeEndpoint, 'obj
         }
         endpoints.set(endpoint.id, endpoint)
         reply(response, 200, endpoint)
+      } else if (!url.pathname.startsWith('/v1/webhook_endpoints') && request.method === 'GET') {
+        // Any other object: what a thin-event handler fetches, echoing the id it asked for.
+        reply(response, 200, { id: url.pathname.split('/').at(-1), object: 'fake_object', fetched_from: url.pathname })
       } else if (id !== undefined && endpoints.has(id)) {
         const endpoint = endpoints.get(id) as FakeEndpoint
         if (request.method === 'POST') endpoint.enabled_events = arrayParam(await formBody(request), 'enabled_events') ?? endpoint.enabled_events
@@ -92,6 +101,7 @@ export async function startFakeStripeApi (initial: Array<Omit<FakeEndpoint, 'obj
     port: (server.address() as AddressInfo).port,
     endpoints,
     requests,
+    contexts,
     close: async () => { await new Promise((resolve) => server.close(resolve)) }
   }
 }

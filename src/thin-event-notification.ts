@@ -1,0 +1,30 @@
+// Turns a stored thin event into the notification stripe-node hands out: the same fields, plus
+// `fetchEvent()` and `fetchRelatedObject()` bound to a client with the configured key and context.
+// Built at dispatch, not at receipt, so an event run from the store gets the same object.
+import Stripe from 'stripe'
+import type { Settings } from '../config/settings.js'
+import { ThinEventFetchUnavailableError } from './errors.js'
+import type { ThinEventPayload } from './routed-event.js'
+
+export type ToNotification = (event: ThinEventPayload) => Stripe.V2.Core.EventNotification
+
+// stripe-node needs some key to build a client; without a configured one no request is ever sent.
+const noKey = 'sk_not_configured'
+
+export function createNotificationFactory (settings: Settings): ToNotification {
+  const key = settings.STRIPE_SECRET_KEY
+  const stripe = new Stripe(key ?? noKey, {
+    host: settings.STRIPE_API_HOST,
+    port: settings.STRIPE_API_PORT,
+    protocol: settings.STRIPE_API_PROTOCOL,
+    telemetry: false
+  })
+  return (event) => {
+    const notification = stripe.parseEventNotificationWithoutVerification(JSON.stringify(event))
+    if (key === undefined) {
+      const unavailable = async (): Promise<never> => { throw new ThinEventFetchUnavailableError() }
+      Object.assign(notification, { fetchEvent: unavailable, fetchRelatedObject: unavailable })
+    }
+    return notification
+  }
+}
