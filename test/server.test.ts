@@ -1,6 +1,7 @@
 // The server process: graceful shutdown on SIGTERM, a second signal, and the separate metrics port.
 import { join } from 'node:path'
 import { test } from 'tap'
+import { runTriggerCommand } from '../src/cli/trigger-command.js'
 import { createSqlEventStore } from '../src/store/sql-event-store.js'
 import { openSqliteClient } from '../src/store/sqlite-client.js'
 import { handlerFolder, paymentIntentSucceeded, temporaryDir } from './helper.js'
@@ -95,4 +96,16 @@ test('METRICS_PORT serves health and metrics on a port of their own', async (t) 
   t.equal((await fetch(`${server.url}/metrics`)).status, 404, 'not on the public listener')
   server.child.kill('SIGTERM')
   t.equal(await exited(server.child), 0)
+})
+
+test('the local loop: a development server without a secret takes what the trigger sends', async (t) => {
+  const { child, url, logs } = await startServer({ NODE_ENV: 'development', STRIPE_WEBHOOK_SECRET: '', DATA_DIR: temporaryDir(t) })
+  t.teardown(() => { child.kill('SIGKILL') })
+  t.ok(logs.some((line) => String(line.msg).includes('STRIPE_WEBHOOK_SECRET is not set: using the local development secret')))
+  const lines: string[] = []
+  const code = await runTriggerCommand(['payment_intent.succeeded'], { env: { PORT: new URL(url).port }, out: (line) => lines.push(line) })
+  t.equal(code, 0)
+  t.match(lines.join('\n'), '← 200 {"received":true}')
+  await waitFor(() => logs.some((line) => line.msg === 'PaymentIntent was successful!'))
+  t.pass('the seed handler ran')
 })

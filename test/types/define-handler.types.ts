@@ -50,3 +50,14 @@ export const typoInPrefix = defineHandler('customer.subscriptoin.*', async () =>
 
 // @ts-expect-error a prefix ends at a dot: partial segments are not patterns
 export const partialSegment = defineHandler('customer.sub*', async () => {})
+
+export const thinGetsItsNotification = defineHandler('v1.billing.meter.no_meter_found', async (event) => {
+  const full = await event.fetchEvent()
+  const reason: unknown = full.data.reason
+  // @ts-expect-error a thin notification carries no data: its handler fetches it
+  return void [reason, event.data]
+})
+
+export const thinPrefixFetchesRelated = defineHandler('v2.core.account.*', async (event) => {
+  return void ('fetchRelatedObject' in event ? await event.fetchRelatedObject() : null)
+})
