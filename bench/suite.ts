@@ -4,6 +4,7 @@
 // within a round, then the median is reported with its range.
 //
 //   npm run bench -- [--seconds 5] [--rounds 3] [--connections 50] [--quick] [--only throughput,sizes,startup,memory]
+import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -222,6 +223,18 @@ if (sections.has('memory')) {
     ...memory.map((point) => `  after ${point.events.toLocaleString('en').padStart(7)} events: RSS ${point.rssMiB.toFixed(0).padStart(4)} MiB, heap used ${point.heapUsedMiB.toFixed(0).padStart(3)} MiB`),
     `  after ${total.toLocaleString('en')}: ${((afterAll / after1k - 1) * 100).toFixed(1)} % over the RSS after 1,000 (target within 20 %)`, '')
   results.memory = memory
+
+  // The same load in process, with a full GC before each reading: what the service holds per event.
+  const probe = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/heap-after-gc.ts', String(total), String(checkpoints.length - 1)],
+    { cwd: projectRoot, encoding: 'utf8' })
+  if (probe.status !== 0) throw new Error(`the heap probe failed: ${probe.stderr}`)
+  const heap = probe.stdout.trim().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { events: number, heapUsedMiB: number })
+  const heapAfter1k = heap[0]?.heapUsedMiB ?? Number.NaN
+  const heapAfterAll = heap.at(-1)?.heapUsedMiB ?? Number.NaN
+  report.push('V8 heap in use after a full GC (same load, in process, bench/heap-after-gc.ts): what is held per event',
+    ...heap.map((point) => `  after ${point.events.toLocaleString('en').padStart(7)} events: ${point.heapUsedMiB.toFixed(1).padStart(5)} MiB`),
+    `  after ${total.toLocaleString('en')}: ${((heapAfterAll / heapAfter1k - 1) * 100).toFixed(1)} % over the heap after 1,000`, '')
+  results.heapAfterGc = heap
 }
 
 console.log(`\n${report.join('\n')}`)

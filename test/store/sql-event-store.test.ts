@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { test, type Test } from 'tap'
 import type { EventStore, NewEvent } from '../../src/store/event-store.js'
 import { openPostgresClient } from '../../src/store/postgres-client.js'
+import { powerOfTwoChunks } from '../../src/store/batched-writes.js'
 import { createSqlEventStore } from '../../src/store/sql-event-store.js'
 import { openSqliteClient } from '../../src/store/sqlite-client.js'
 import { temporaryDir } from '../helper.js'
@@ -70,6 +71,18 @@ for (const [backend, open] of Object.entries(backends)) {
     if (store === null) return
     const results = await Promise.all(Array.from({ length: 20 }, async () => await store.insert(newEvent('evt_race'), { status: 'pending' })))
     t.equal(results.filter(Boolean).length, 1)
+  })
+
+  test(`${backend}: a batch larger than one statement's chunk stores each id once, whichever chunk repeats it`, async (t) => {
+    const store = await ready(t, open)
+    if (store === null) return
+    // 150 inserts in one turn: one transaction of 64 + 64 + 16 + 4 + 2 rows; ids 0-29 come again at the end.
+    const ids = [...Array.from({ length: 120 }, (_, index) => `evt_batch_${index}`), ...Array.from({ length: 30 }, (_, index) => `evt_batch_${index}`)]
+    const results = await Promise.all(ids.map(async (id) => await store.insert(newEvent(id), { status: 'pending' })))
+    t.same(results.slice(0, 120), Array(120).fill(true), 'each first copy is stored')
+    t.same(results.slice(120), Array(30).fill(false), 'each later copy is a duplicate')
+    t.equal((await store.countByStatus()).pending, 120)
+    t.ok((await store.get('evt_batch_119'))?.payload.equals(newEvent('evt_batch_119').payload))
   })
 
   test(`${backend}: a claim is atomic: of many concurrent claimers, one wins`, async (t) => {
@@ -184,3 +197,13 @@ for (const [backend, open] of Object.entries(backends)) {
     t.same(await store.attempts('evt_old_handled'), [])
   })
 }
+
+test('batches go as chunks of 64, 32, ... 1 rows, in order, so few statement shapes are ever prepared', async (t) => {
+  const items = Array.from({ length: 150 }, (_, index) => index)
+  const chunks = powerOfTwoChunks(items)
+  t.same(chunks.map((chunk) => chunk.length), [64, 64, 16, 4, 2])
+  t.same(chunks.flat(), items)
+  t.same(powerOfTwoChunks([]), [])
+  const shapes = new Set(Array.from({ length: 500 }, (_, size) => powerOfTwoChunks(Array(size + 1).fill(0)).map((chunk) => chunk.length)).flat())
+  t.same([...shapes].sort((a, b) => a - b), [1, 2, 4, 8, 16, 32, 64], 'seven shapes for every batch size up to 500')
+})
