@@ -108,6 +108,7 @@ if (sections.has('throughput')) {
     ['bare Fastify JSON route', { kind: 'bare-fastify' }],
     ['Express sample', { kind: 'express-sample' }],
     ['Fastify + raw-body + constructEvent', { kind: 'fastify-recipe' }],
+    ['floor: raw-body + verifyHeader', { kind: 'verify-floor' }],
     ['router, verify + route', { kind: 'router', env: { EVENT_STORE: 'none' } }],
     ['router + SQLite inbox', { kind: 'router', env: { EVENT_STORE: 'sqlite' } }],
     ['router + PostgreSQL inbox', { kind: 'router', env: { EVENT_STORE: 'postgres' } }]
@@ -124,11 +125,15 @@ if (sections.has('throughput')) {
   const targets = {
     verifyRouteVsBare: ratioOf(runs, 'router, verify + route', bare),
     sqliteVsBare: ratioOf(runs, 'router + SQLite inbox', bare),
-    verifyRouteVsExpress: ratioOf(runs, 'router, verify + route', 'Express sample')
+    verifyRouteVsExpress: ratioOf(runs, 'router, verify + route', 'Express sample'),
+    floorVsBare: ratioOf(runs, 'floor: raw-body + verifyHeader', bare),
+    verifyRouteVsFloor: ratioOf(runs, 'router, verify + route', 'floor: raw-body + verifyHeader')
   }
   report.push(`Targets: verify + route ${targets.verifyRouteVsBare.toFixed(2)}x bare (target >= 0.75), ` +
     `SQLite inbox ${targets.sqliteVsBare.toFixed(2)}x bare (>= 0.55), ` +
-    `verify + route ${targets.verifyRouteVsExpress.toFixed(2)}x the Express sample (>= 3.5)`, '')
+    `verify + route ${targets.verifyRouteVsExpress.toFixed(2)}x the Express sample (>= 3.5)`,
+  `The floor (fastify-raw-body + stripe-node verifyHeader + one parse, nothing else) is ${targets.floorVsBare.toFixed(2)}x bare; ` +
+    `the router is ${targets.verifyRouteVsFloor.toFixed(2)}x the floor`, '')
   results.throughput = { runs, targets }
 }
 

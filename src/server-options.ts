@@ -28,5 +28,8 @@ function replyToClientError (error: Error & { code?: string }, socket: Socket): 
 export const routerServerOptions: FastifyServerOptions = {
   // A slow client must not hold a socket forever.
   requestTimeout: 30_000,
+  // Fastify's two generic lines per request are replaced by one per delivery, with the event's id,
+  // type and outcome (webhook-route.ts); refusals are logged by error-replies.ts with their reason.
+  disableRequestLogging: true,
   clientErrorHandler: replyToClientError
 }

@@ -8,7 +8,15 @@ import { publicErrorCode } from '../plugins/error-replies.js'
 import rawBody from '../plugins/raw-body.js'
 import type { DeliveryOutcome } from '../plugins/metrics.js'
 import { UnsupportedContentEncodingError } from './errors.js'
+import type { ReceiveOutcome } from './inbox/event-inbox.js'
 import { eventApiVersion } from './routed-event.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** What the inbox did with the delivery, for its log line; null when it was refused. */
+    deliveryOutcome: ReceiveOutcome | null
+  }
+}
 
 const outcomeOfError: Record<string, DeliveryOutcome> = {
   EVENT_IN_PROGRESS: 'in_progress',
@@ -35,6 +43,17 @@ function declareEventRoute (fastify: FastifyInstance, path: string, verify: preV
     onError: async (request, _reply, error: FastifyError) => {
       const code = publicErrorCode(error)
       fastify.metrics.countDelivery(request.stripeEvent?.type ?? 'unknown', outcomeOfError[code] ?? 'rejected', code)
+    },
+    // One line per delivery, with what an operator looks for: which event, what became of it.
+    onResponse: async (request, reply) => {
+      const event = request.stripeEvent
+      request.log.info({
+        eventId: event?.id,
+        eventType: event?.type,
+        outcome: request.deliveryOutcome ?? 'refused',
+        statusCode: reply.statusCode,
+        responseTimeMs: Math.round(reply.elapsedTime * 10) / 10
+      }, 'Stripe delivery answered')
     }
   }, async function receiveStripeEvent (request) {
     const event = request.stripeEvent
@@ -47,6 +66,7 @@ function declareEventRoute (fastify: FastifyInstance, path: string, verify: preV
         `Event ${event.id} has API version ${apiVersion}; the handlers are written for ${expectedApiVersion}`)
     }
     const outcome = await fastify.eventInbox.receive(event, request.rawBody, request.log)
+    request.deliveryOutcome = outcome
     fastify.metrics.countDelivery(event.type, outcome)
     return { received: true }
   })
@@ -54,6 +74,7 @@ function declareEventRoute (fastify: FastifyInstance, path: string, verify: preV
 
 const webhookRoute: FastifyPluginAsync = async (fastify) => {
   await fastify.register(rawBody)
+  fastify.decorateRequest('deliveryOutcome', null)
   declareEventRoute(fastify, fastify.config.WEBHOOK_PATH, fastify.verifyStripeSignature)
   declareEventRoute(fastify, fastify.config.THIN_WEBHOOK_PATH, fastify.verifyThinEventSignature)
 }

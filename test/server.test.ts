@@ -31,7 +31,7 @@ test('SIGTERM during inline deliveries: every in-flight delivery is answered, th
   const deliveries = Array.from({ length: 10 }, async (_, index) =>
     await post(server.url, paymentIntentSucceeded(`evt_inflight_${index}`, { delay_ms: '400' })))
   // SIGTERM once every handler is running, well before any has finished.
-  await waitFor(() => server.logs.filter((line) => line.msg === 'incoming request').length === 10)
+  await waitFor(() => server.logs.filter((line) => line.msg === 'slow handler started').length === 10)
   server.child.kill('SIGTERM')
 
   t.same(await Promise.all(deliveries), Array(10).fill(200), 'all ten answered 200')

@@ -210,9 +210,19 @@ test('other routes answer a JSON 404 that points at the webhook path', async (t)
   t.equal((await deliver(app, loadFixture('customer.created'), { path: '/webhook' })).statusCode, 404)
 })
 
-test('the request log carries no header', async (t) => {
+test('each delivery is logged once, with its event and outcome, and no header', async (t) => {
   const { app, logs } = await buildApp(t)
-  await deliver(app, loadFixture('payment_intent.succeeded'))
-  t.ok(messages(logs).includes('incoming request'))
+  const event = loadFixture<Stripe.Event>('payment_intent.succeeded')
+  await deliver(app, event)
+  await deliver(app, event)
+  await deliver(app, event, { secret: 'whsec_not_the_one' })
+  const lines = logs.filter((line) => line.msg === 'Stripe delivery answered')
+  t.match(lines, [
+    { eventId: event.id, eventType: 'payment_intent.succeeded', outcome: 'queued', statusCode: 200, responseTimeMs: Number },
+    { eventId: event.id, outcome: 'duplicate', statusCode: 200 },
+    { outcome: 'refused', statusCode: 400 }
+  ])
+  t.equal(lines.length, 3)
+  t.notOk(messages(logs).includes('incoming request'), 'not Fastify\'s generic lines as well')
   t.notOk(JSON.stringify(logs).includes('t='), 'no signature header value')
 })

@@ -16,7 +16,7 @@ import { benchSecret } from './wrk.js'
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url))
 export const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
-export type ServerKind = 'bare-fastify' | 'express-sample' | 'fastify-recipe' | 'router'
+export type ServerKind = 'bare-fastify' | 'express-sample' | 'fastify-recipe' | 'verify-floor' | 'router'
 
 export interface ServerSpec {
   kind: ServerKind
@@ -70,6 +70,7 @@ const commands: Record<ServerKind, string[]> = {
   'bare-fastify': ['--import', 'tsx', 'bench/reference/bare-fastify.ts'],
   'express-sample': ['--import', 'tsx', 'bench/reference/express-sample.ts'],
   'fastify-recipe': ['--import', 'tsx', 'bench/reference/fastify-raw-body-construct-event.ts'],
+  'verify-floor': ['--import', 'tsx', 'bench/reference/verify-floor.ts'],
   router: ['dist/src/server.js']
 }
 
