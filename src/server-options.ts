@@ -2,7 +2,7 @@
 // what happens before a request reaches any plugin, when the HTTP parser itself refuses it.
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
-import type { FastifyServerOptions } from 'fastify'
+import { LogController, type FastifyServerOptions } from 'fastify'
 
 const parserErrors: Record<string, { status: number, code: string, error: string }> = {
   HPE_HEADER_OVERFLOW: { status: 431, code: 'HEADERS_TOO_LARGE', error: 'The request headers are larger than the server accepts' },
@@ -25,11 +25,14 @@ function replyToClientError (error: Error & { code?: string }, socket: Socket): 
     `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
 }
 
-export const routerServerOptions: FastifyServerOptions = {
-  // A slow client must not hold a socket forever.
-  requestTimeout: 30_000,
-  // Fastify's two generic lines per request are replaced by one per delivery, with the event's id,
-  // type and outcome (webhook-route.ts); refusals are logged by error-replies.ts with their reason.
-  disableRequestLogging: true,
-  clientErrorHandler: replyToClientError
+/** The options, new for each server: the log controller is an object of its own per instance. */
+export function routerServerOptions (): FastifyServerOptions {
+  return {
+    // A slow client must not hold a socket forever.
+    requestTimeout: 30_000,
+    // Fastify's two generic lines per request are replaced by one per delivery, with the event's id,
+    // type and outcome (webhook-route.ts); refusals are logged by error-replies.ts with their reason.
+    logController: new LogController({ disableRequestLogging: true }),
+    clientErrorHandler: replyToClientError
+  }
 }

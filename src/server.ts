@@ -10,7 +10,7 @@ import opsRoutes from './ops-routes.js'
 import { routerServerOptions } from './server-options.js'
 
 const server = Fastify({
-  ...routerServerOptions,
+  ...routerServerOptions(),
   logger: {
     level: 'info',
     // Defence in depth: the request serializer logs no headers, and this keeps it so.

@@ -48,7 +48,7 @@ export async function buildApp (t: Teardown, options: BuildOptions = {}): Promis
       done()
     }
   })
-  const fastify = Fastify({ ...routerServerOptions, logger: { level: 'info', stream } })
+  const fastify = Fastify({ ...routerServerOptions(), logger: { level: 'info', stream } })
   const env: Record<string, string | undefined> = { NODE_ENV: 'test', STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, ...options.env }
   env.DATA_DIR ??= temporaryDir(t)
   await fastify.register(fp(app), { env, handlersDir: options.handlersDir, shutdownGraceMs: options.shutdownGraceMs })
