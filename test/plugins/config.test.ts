@@ -54,11 +54,19 @@ test('a missing or malformed setting stops start-up naming it and how to fix it'
     ['an unknown log level', { STRIPE_WEBHOOK_SECRET: 'whsec_a', LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be equal to one of the allowed values \(got "verbose"\)\. Set LOG_LEVEL to one of fatal/],
     ['a zero tolerance', { STRIPE_WEBHOOK_SECRET: 'whsec_a', STRIPE_SIGNATURE_TOLERANCE: '0' }, /STRIPE_SIGNATURE_TOLERANCE must be >= 1/],
     ['a tiny body limit', { STRIPE_WEBHOOK_SECRET: 'whsec_a', BODY_LIMIT: '10' }, /BODY_LIMIT must be >= 1024/],
-    ['an unknown NODE_ENV', { STRIPE_WEBHOOK_SECRET: 'whsec_a', NODE_ENV: 'staging' }, /NODE_ENV must be equal to one of the allowed values/]
+    ['an unknown NODE_ENV', { STRIPE_WEBHOOK_SECRET: 'whsec_a', NODE_ENV: 'staging' }, /NODE_ENV must be equal to one of the allowed values/],
+    ['a thin path without a slash', { STRIPE_WEBHOOK_SECRET: 'whsec_a', THIN_WEBHOOK_PATH: 'thin' }, /THIN_WEBHOOK_PATH must match pattern .* Set THIN_WEBHOOK_PATH to the path a Stripe event destination posts thin events/],
+    ['an API protocol that is neither', { STRIPE_WEBHOOK_SECRET: 'whsec_a', STRIPE_API_PROTOCOL: 'ftp' }, /STRIPE_API_PROTOCOL must be equal to one of the allowed values \(got "ftp"\)/]
   ]
   for (const [name, env, message] of cases) {
     await t.rejects(loadConfig(env), { code: 'INVALID_SETTING', message }, name)
   }
+})
+
+test('a malformed API key is never echoed back either', async (t) => {
+  const error = await loadConfig({ STRIPE_WEBHOOK_SECRET: 'whsec_a', STRIPE_SECRET_KEY: '' }).catch((err: Error) => err)
+  t.match(error, { code: 'INVALID_SETTING', message: /STRIPE_SECRET_KEY must NOT have fewer than 1 characters\. Set STRIPE_SECRET_KEY to a Stripe secret or restricted key/ })
+  t.notMatch((error as Error).message, /got/)
 })
 
 test('a malformed secret is never echoed back', async (t) => {
