@@ -21,18 +21,22 @@ const anyBody = fc.oneof(
   fc.json(),
   fc.string({ maxLength: 400 }),
   fc.uint8Array({ maxLength: 400 }).map((bytes) => Buffer.from(bytes).toString('latin1')),
-  fc.jsonValue().map((value) => JSON.stringify({ id: 'evt_prop', type: 'customer.created', data: { object: value } }))
+  fc.jsonValue().map((value) => JSON.stringify({ id: 'evt_prop', type: 'customer.created', data: { object: value } })),
+  // Thin notifications, well formed or not, for either route.
+  fc.record({ type: fc.string({ maxLength: 30 }), created: fc.oneof(fc.date({ noInvalidDate: true }).map((date) => date.toISOString()), fc.jsonValue()) })
+    .map(({ type, created }) => JSON.stringify({ id: 'evt_thin_prop', object: 'v2.core.event', type, created, livemode: false }))
 )
+const anyRoute = fc.constantFrom('/webhook', '/webhook/thin')
 
-test('random headers and bodies never yield a 5xx or an unhandled rejection', async (t) => {
+test('random headers and bodies, on either route, never yield a 5xx or an unhandled rejection', async (t) => {
   const { app } = await buildApp(t)
   const rejections: unknown[] = []
   const onRejection = (reason: unknown): void => { rejections.push(reason) }
   process.on('unhandledRejection', onRejection)
   t.teardown(() => { process.off('unhandledRejection', onRejection) })
 
-  await fc.assert(fc.asyncProperty(signatureHeader, anyBody, fc.boolean(), async (header, body, signIt) => {
-    const response = await deliver(app, body, { signature: signIt ? signPayload(body) : header })
+  await fc.assert(fc.asyncProperty(signatureHeader, anyBody, fc.boolean(), anyRoute, async (header, body, signIt, path) => {
+    const response = await deliver(app, body, { signature: signIt ? signPayload(body) : header, path })
     const code = response.statusCode
     if (code >= 500) throw new Error(`${code} ${response.body} for header ${JSON.stringify(header)}`)
     const reply = response.json() as Record<string, unknown>
@@ -65,4 +69,22 @@ test('a valid signature over any byte-exact event body always verifies', async (
     verified++
   }), { numRuns: 300 })
   t.equal(verified, 300, 'every generated event verified and was acknowledged')
+})
+
+test('a valid signature over any well-formed thin notification always verifies on the thin route', async (t) => {
+  const { app } = await buildApp(t, { env: { EVENT_STORE: 'none' }, handlersDir: handlerFolder('does-not-exist') })
+  const thinBody = fc.record({
+    id: fc.string({ minLength: 1, maxLength: 40 }),
+    type: fc.string({ minLength: 1, maxLength: 60 }),
+    created: fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((date) => date.toISOString()),
+    context: fc.option(fc.string({ maxLength: 20 }), { nil: undefined }),
+    indent: fc.constantFrom(0, 2)
+  }).map(({ indent, ...fields }) => JSON.stringify({ object: 'v2.core.event', livemode: false, ...fields }, null, indent))
+  let verified = 0
+  await fc.assert(fc.asyncProperty(thinBody, async (body) => {
+    const response = await deliver(app, body, { path: app.config.THIN_WEBHOOK_PATH })
+    if (response.statusCode !== 200) throw new Error(`${response.statusCode} ${response.body} for ${body}`)
+    verified++
+  }), { numRuns: 200 })
+  t.equal(verified, 200, 'every generated notification verified and was acknowledged')
 })
