@@ -15,7 +15,7 @@ export interface RealisticEvent {
 }
 
 /** One sample in the state `changes` describes (a declined payment, a canceled subscription, ...). */
-function as<T extends StripeObject> (sample: (now: number) => T, changes: (now: number) => Partial<T> | StripeObject = () => ({})) {
+function inState<T extends StripeObject> (sample: (now: number) => T, changes: (now: number) => Partial<T> | StripeObject = () => ({})) {
   return (now: number): StripeObject => ({ ...sample(now), ...changes(now) })
 }
 
@@ -28,29 +28,29 @@ const cardDeclined = {
 }
 
 export const realisticEvents: Readonly<Record<string, RealisticEvent>> = {
-  'payment_intent.created': { object: as(samplePaymentIntent, () => ({ status: 'requires_payment_method', amount_received: 0, latest_charge: null, payment_method: null })) },
-  'payment_intent.processing': { object: as(samplePaymentIntent, () => ({ status: 'processing', amount_received: 0 })) },
+  'payment_intent.created': { object: inState(samplePaymentIntent, () => ({ status: 'requires_payment_method', amount_received: 0, latest_charge: null, payment_method: null })) },
+  'payment_intent.processing': { object: inState(samplePaymentIntent, () => ({ status: 'processing', amount_received: 0 })) },
   'payment_intent.requires_action': {
-    object: as(samplePaymentIntent, () => ({
+    object: inState(samplePaymentIntent, () => ({
       status: 'requires_action',
       amount_received: 0,
       next_action: { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: 'https://hooks.stripe.com/3d_secure_2/hosted' } }
     }))
   },
   'payment_intent.amount_capturable_updated': {
-    object: as(samplePaymentIntent, () => ({ status: 'requires_capture', capture_method: 'manual', amount_capturable: 2000, amount_received: 0 }))
+    object: inState(samplePaymentIntent, () => ({ status: 'requires_capture', capture_method: 'manual', amount_capturable: 2000, amount_received: 0 }))
   },
   'payment_intent.succeeded': { object: samplePaymentIntent },
   'payment_intent.payment_failed': {
-    object: as(samplePaymentIntent, () => ({ status: 'requires_payment_method', amount_received: 0, last_payment_error: cardDeclined }))
+    object: inState(samplePaymentIntent, () => ({ status: 'requires_payment_method', amount_received: 0, last_payment_error: cardDeclined }))
   },
   'payment_intent.canceled': {
-    object: as(samplePaymentIntent, (now) => ({ status: 'canceled', amount_received: 0, canceled_at: now, cancellation_reason: 'requested_by_customer' }))
+    object: inState(samplePaymentIntent, (now) => ({ status: 'canceled', amount_received: 0, canceled_at: now, cancellation_reason: 'requested_by_customer' }))
   },
   'charge.succeeded': { object: sampleCharge },
   'charge.captured': { object: sampleCharge },
   'charge.failed': {
-    object: as(sampleCharge, () => ({
+    object: inState(sampleCharge, () => ({
       status: 'failed',
       paid: false,
       captured: false,
@@ -61,37 +61,37 @@ export const realisticEvents: Readonly<Record<string, RealisticEvent>> = {
     }))
   },
   'charge.refunded': {
-    object: as(sampleCharge, () => ({ refunded: true, amount_refunded: 2000 })),
+    object: inState(sampleCharge, () => ({ refunded: true, amount_refunded: 2000 })),
     previousAttributes: () => ({ refunded: false, amount_refunded: 0 })
   },
   'charge.updated': {
-    object: as(sampleCharge, () => ({ description: 'Order #1042 (gift)' })),
+    object: inState(sampleCharge, () => ({ description: 'Order #1042 (gift)' })),
     previousAttributes: () => ({ description: 'Order #1042: 2 × Café Crème (Größe M)' })
   },
   'charge.dispute.created': { object: sampleDispute },
   'charge.dispute.updated': {
-    object: as(sampleDispute, () => ({ status: 'under_review' })),
+    object: inState(sampleDispute, () => ({ status: 'under_review' })),
     previousAttributes: () => ({ status: 'needs_response' })
   },
-  'charge.dispute.closed': { object: as(sampleDispute, () => ({ status: 'lost', is_charge_refundable: false })) },
-  'charge.dispute.funds_withdrawn': { object: as(sampleDispute, () => ({ balance_transactions: [{ id: 'txn_1QxK6dLkdIwHu7ixQ2wE3rTy', object: 'balance_transaction', amount: -2000, currency: 'usd', fee: 1500, net: -3500, type: 'adjustment' }] })) },
+  'charge.dispute.closed': { object: inState(sampleDispute, () => ({ status: 'lost', is_charge_refundable: false })) },
+  'charge.dispute.funds_withdrawn': { object: inState(sampleDispute, () => ({ balance_transactions: [{ id: 'txn_1QxK6dLkdIwHu7ixQ2wE3rTy', object: 'balance_transaction', amount: -2000, currency: 'usd', fee: 1500, net: -3500, type: 'adjustment' }] })) },
   'checkout.session.completed': { object: sampleCheckoutSession },
-  'checkout.session.expired': { object: as(sampleCheckoutSession, () => ({ status: 'expired', payment_status: 'unpaid', payment_intent: null })) },
+  'checkout.session.expired': { object: inState(sampleCheckoutSession, () => ({ status: 'expired', payment_status: 'unpaid', payment_intent: null })) },
   'checkout.session.async_payment_succeeded': { object: sampleCheckoutSession },
-  'checkout.session.async_payment_failed': { object: as(sampleCheckoutSession, () => ({ payment_status: 'unpaid' })) },
+  'checkout.session.async_payment_failed': { object: inState(sampleCheckoutSession, () => ({ payment_status: 'unpaid' })) },
   'customer.created': { object: sampleCustomer },
   'customer.updated': {
-    object: as(sampleCustomer, () => ({ email: 'jenny@example.com' })),
+    object: inState(sampleCustomer, () => ({ email: 'jenny@example.com' })),
     previousAttributes: () => ({ email: 'jenny.rosen@example.com' })
   },
-  'customer.deleted': { object: as(sampleCustomer, () => ({ invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null } })) },
-  'customer.subscription.created': { object: as(sampleSubscription, () => ({ status: 'incomplete' })) },
+  'customer.deleted': { object: inState(sampleCustomer, () => ({ invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null } })) },
+  'customer.subscription.created': { object: inState(sampleSubscription, () => ({ status: 'incomplete' })) },
   'customer.subscription.updated': {
     object: sampleSubscription,
     previousAttributes: () => ({ status: 'incomplete' })
   },
   'customer.subscription.deleted': {
-    object: as(sampleSubscription, (now) => ({
+    object: inState(sampleSubscription, (now) => ({
       status: 'canceled',
       canceled_at: now,
       ended_at: now,
@@ -99,35 +99,35 @@ export const realisticEvents: Readonly<Record<string, RealisticEvent>> = {
     }))
   },
   'customer.subscription.trial_will_end': {
-    object: as(sampleSubscription, (now) => ({ status: 'trialing', trial_start: now - 11 * 86400, trial_end: now + 3 * 86400 }))
+    object: inState(sampleSubscription, (now) => ({ status: 'trialing', trial_start: now - 11 * 86400, trial_end: now + 3 * 86400 }))
   },
-  'customer.subscription.paused': { object: as(sampleSubscription, () => ({ status: 'paused' })) },
+  'customer.subscription.paused': { object: inState(sampleSubscription, () => ({ status: 'paused' })) },
   'customer.subscription.resumed': { object: sampleSubscription },
-  'invoice.created': { object: as(sampleInvoice, () => ({ status: 'draft', amount_paid: 0, amount_remaining: 1500, attempted: false, attempt_count: 0, number: null })) },
-  'invoice.finalized': { object: as(sampleInvoice, () => ({ status: 'open', amount_paid: 0, amount_remaining: 1500 })) },
+  'invoice.created': { object: inState(sampleInvoice, () => ({ status: 'draft', amount_paid: 0, amount_remaining: 1500, attempted: false, attempt_count: 0, number: null })) },
+  'invoice.finalized': { object: inState(sampleInvoice, () => ({ status: 'open', amount_paid: 0, amount_remaining: 1500 })) },
   'invoice.paid': { object: sampleInvoice },
   'invoice.payment_succeeded': { object: sampleInvoice },
   'invoice.payment_failed': {
-    object: as(sampleInvoice, (now) => ({ status: 'open', amount_paid: 0, amount_remaining: 1500, next_payment_attempt: now + 3 * 86400, billing_reason: 'subscription_cycle' }))
+    object: inState(sampleInvoice, (now) => ({ status: 'open', amount_paid: 0, amount_remaining: 1500, next_payment_attempt: now + 3 * 86400, billing_reason: 'subscription_cycle' }))
   },
-  'invoice.payment_action_required': { object: as(sampleInvoice, () => ({ status: 'open', amount_paid: 0, amount_remaining: 1500 })) },
-  'invoice.upcoming': { object: as(sampleInvoice, () => ({ status: 'draft', amount_paid: 0, amount_remaining: 1500, billing_reason: 'upcoming', number: null })) },
+  'invoice.payment_action_required': { object: inState(sampleInvoice, () => ({ status: 'open', amount_paid: 0, amount_remaining: 1500 })) },
+  'invoice.upcoming': { object: inState(sampleInvoice, () => ({ status: 'draft', amount_paid: 0, amount_remaining: 1500, billing_reason: 'upcoming', number: null })) },
   'payment_method.attached': { object: samplePaymentMethod },
-  'payment_method.detached': { object: as(samplePaymentMethod, () => ({ customer: null })) },
+  'payment_method.detached': { object: inState(samplePaymentMethod, () => ({ customer: null })) },
   'setup_intent.succeeded': { object: sampleSetupIntent },
   'setup_intent.setup_failed': {
-    object: as(sampleSetupIntent, () => ({ status: 'requires_payment_method', payment_method: null, last_setup_error: cardDeclined }))
+    object: inState(sampleSetupIntent, () => ({ status: 'requires_payment_method', payment_method: null, last_setup_error: cardDeclined }))
   },
   'refund.created': { object: sampleRefund },
   'refund.updated': {
-    object: as(sampleRefund, () => ({ destination_details: { type: 'card', card: { reference: '74651234567890123456789', reference_status: 'available', reference_type: 'acquirer_reference_number', type: 'refund' } } })),
+    object: inState(sampleRefund, () => ({ destination_details: { type: 'card', card: { reference: '74651234567890123456789', reference_status: 'available', reference_type: 'acquirer_reference_number', type: 'refund' } } })),
     previousAttributes: () => ({ destination_details: { card: { reference: null, reference_status: 'pending' } } })
   },
-  'refund.failed': { object: as(sampleRefund, () => ({ status: 'failed', failure_reason: 'expired_or_canceled_card' })) },
+  'refund.failed': { object: inState(sampleRefund, () => ({ status: 'failed', failure_reason: 'expired_or_canceled_card' })) },
   'payout.created': { object: samplePayout },
-  'payout.paid': { object: as(samplePayout, () => ({ status: 'paid' })) },
+  'payout.paid': { object: inState(samplePayout, () => ({ status: 'paid' })) },
   'payout.failed': {
-    object: as(samplePayout, () => ({ status: 'failed', failure_code: 'account_closed', failure_message: 'The bank account has been closed.', failure_balance_transaction: 'txn_1QxK8fLkdIwHu7ixP0oI9uYt' }))
+    object: inState(samplePayout, () => ({ status: 'failed', failure_code: 'account_closed', failure_message: 'The bank account has been closed.', failure_balance_transaction: 'txn_1QxK8fLkdIwHu7ixP0oI9uYt' }))
   },
   'product.created': { object: sampleProduct },
   'price.created': { object: samplePrice },
