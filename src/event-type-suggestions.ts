@@ -7,7 +7,7 @@ import { handlerEventTypes } from './stripe-event-types.js'
  * Up to `limit` known event types (or, for a pattern such as `customer.subscriptoin.*`, known
  * prefixes) close enough to `name` to be a typo of it, closest first.
  */
-export function closestEventTypes (name: string, limit = 3): string[] {
+function closestEventTypes (name: string, limit = 3): string[] {
   // A far-off "closest" type is noise; only offer ones that look like a typo of the name.
   const reach = Math.max(2, Math.floor(name.length / 4))
   const candidates = name.endsWith('*') ? knownPrefixPatterns() : handlerEventTypes()
@@ -18,6 +18,12 @@ export function closestEventTypes (name: string, limit = 3): string[] {
   // Past the best match, only as-good-or-nearly alternatives: one clear answer beats three guesses.
   const best = near[0]?.away ?? 0
   return near.filter(({ away }) => away <= best + 1).slice(0, limit).map(({ type }) => type)
+}
+
+/** `"x" is not a Stripe event type. Did you mean ...?`, for a type or a prefix pattern. */
+export function unknownPatternMessage (pattern: string): string {
+  const what = pattern.endsWith('*') ? 'a prefix of any Stripe event type' : 'a Stripe event type'
+  return `"${pattern}" is not ${what}.${suggestEventType(pattern)}`
 }
 
 /** The sentence to append to a message about an unknown type. */

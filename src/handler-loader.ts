@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url'
 import { isStripeEventHandler, type StripeEventHandler } from './define-handler.js'
 import { InvalidHandlerError } from './errors.js'
 import { fileNameOfPattern, isKnownPattern, patternOfFileName } from './event-patterns.js'
-import { suggestEventType } from './event-type-suggestions.js'
+import { unknownPatternMessage } from './event-type-suggestions.js'
 
 export interface LoadedHandler {
   handler: StripeEventHandler
@@ -20,7 +20,7 @@ const handlerExtensions = new Set(['.ts', '.js', '.mts', '.mjs'])
 const notHandlers = /(\.d\.[mc]?ts|\.(test|spec)\.[mc]?[jt]s|\.map)$/
 
 /** The handler files under `folder`, as paths, sorted; none when the folder does not exist. */
-export async function listHandlerFiles (folder: string): Promise<string[]> {
+async function listHandlerFiles (folder: string): Promise<string[]> {
   let entries
   try {
     entries = await readdir(folder, { withFileTypes: true, recursive: true })
@@ -33,6 +33,16 @@ export async function listHandlerFiles (folder: string): Promise<string[]> {
     .filter((entry) => entry.isFile() && handlerExtensions.has(extname(entry.name)) && !notHandlers.test(entry.name))
     .map((entry) => join(entry.parentPath, entry.name))
     .sort()
+}
+
+/** The type or pattern a handler file's name stands for. */
+function patternOfFile (path: string): string {
+  return patternOfFileName(basename(path, extname(path)))
+}
+
+/** The types and patterns the handler files under `folder` are named for, without importing them. */
+export async function listHandlerPatterns (folder: string): Promise<Set<string>> {
+  return new Set((await listHandlerFiles(folder)).map(patternOfFile))
 }
 
 async function importHandler (path: string, file: string, pattern: string): Promise<StripeEventHandler> {
@@ -56,10 +66,9 @@ export async function loadHandlers (folder: string): Promise<LoadedHandler[]> {
   const loaded: LoadedHandler[] = []
   for (const path of await listHandlerFiles(folder)) {
     const file = relative(folder, path)
-    const pattern = patternOfFileName(basename(file, extname(file)))
+    const pattern = patternOfFile(file)
     if (!isKnownPattern(pattern)) {
-      const what = pattern.endsWith('*') ? 'a prefix of any Stripe event type' : 'a Stripe event type'
-      throw new InvalidHandlerError(`handlers/${file}: "${pattern}" is not ${what}.${suggestEventType(pattern)} ` +
+      throw new InvalidHandlerError(`handlers/${file}: ${unknownPatternMessage(pattern)} ` +
         'Name the file after the event type it handles, e.g. handlers/payment_intent.succeeded.ts, or ' +
         'after a prefix, e.g. handlers/customer.subscription._all.ts for every customer.subscription.* event.')
     }

@@ -13,13 +13,16 @@ const noKey = 'sk_not_configured'
 
 export function createNotificationFactory (settings: Settings): ToNotification {
   const key = settings.STRIPE_SECRET_KEY
-  const stripe = new Stripe(key ?? noKey, {
-    host: settings.STRIPE_API_HOST,
-    port: settings.STRIPE_API_PORT,
-    protocol: settings.STRIPE_API_PROTOCOL,
-    telemetry: false
-  })
+  // Made on the first thin event: most deployments never get one, and start-up need not pay for it.
+  let stripe: Stripe | undefined
   return (event) => {
+    stripe ??= new Stripe(key ?? noKey, {
+      host: settings.STRIPE_API_HOST,
+      port: settings.STRIPE_API_PORT,
+      protocol: settings.STRIPE_API_PROTOCOL,
+      telemetry: false
+    })
+    // stripe-node builds notifications from text; the verified body was parsed once already.
     const notification = stripe.parseEventNotificationWithoutVerification(JSON.stringify(event))
     if (key === undefined) {
       const unavailable = async (): Promise<never> => { throw new ThinEventFetchUnavailableError() }

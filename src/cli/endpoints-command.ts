@@ -2,11 +2,11 @@
 // endpoint's `enabled_events`, so a handler whose type the endpoint never sends (or an endpoint
 // sending types nobody handles) is found before production is. With --fix it makes the endpoint
 // match, creating it when --url names one that does not exist yet.
-import { basename, extname, join } from 'node:path'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import Stripe from 'stripe'
-import { compareSubscriptions, patternsOfFiles, subscriptionsFor } from '../dev/endpoint-subscriptions.js'
-import { listHandlerFiles } from '../handler-loader.js'
+import { compareSubscriptions, subscriptionsFor } from '../dev/endpoint-subscriptions.js'
+import { listHandlerPatterns } from '../handler-loader.js'
 import { runWithUsage, UsageError } from './usage-error.js'
 
 export interface EndpointsIo {
@@ -79,8 +79,7 @@ function printList (out: EndpointsIo['out'], title: string, types: string[]): vo
 async function check (values: Values, io: EndpointsIo): Promise<number> {
   const stripe = stripeClient(values, io.env)
   const handlersDir = io.env.HANDLERS_DIR ?? join(io.root, 'handlers')
-  const files = await listHandlerFiles(handlersDir)
-  const wanted = subscriptionsFor(patternsOfFiles(files.map((path) => basename(path, extname(path)))))
+  const wanted = subscriptionsFor(await listHandlerPatterns(handlersDir))
   const endpoint = await findEndpoint(stripe, values)
 
   if (endpoint === null) {

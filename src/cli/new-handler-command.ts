@@ -2,15 +2,15 @@
 // templates that compile and pass as written. Never overwrites a file.
 import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
-import { basename, extname, join } from 'node:path'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildEvent, hasRealisticSample } from '../dev/build-event.js'
 import { buildThinEvent, isThinEventType } from '../dev/build-thin-event.js'
 import { handlerSource, handlerTestSource } from '../dev/handler-templates.js'
 import type { StripeSnapshotEventType } from '../define-handler.js'
 import { fileNameOfPattern, isKnownPattern, patternOfFileName, patternsMatching } from '../event-patterns.js'
-import { closestEventTypes } from '../event-type-suggestions.js'
-import { listHandlerFiles } from '../handler-loader.js'
+import { unknownPatternMessage } from '../event-type-suggestions.js'
+import { listHandlerPatterns } from '../handler-loader.js'
 import { handlerEventTypes } from '../stripe-event-types.js'
 import { runWithUsage, UsageError } from './usage-error.js'
 
@@ -26,10 +26,6 @@ Writes handlers/<event.type>.ts, test/handlers/<event.type>.test.ts and test/fix
 A pattern takes a group of types: 'customer.subscription.*' (every type under the prefix) or '*'
 (every event); quote it so the shell does not expand it. Files that exist are never overwritten.`
 
-async function handlerFileNames (folder: string): Promise<Set<string>> {
-  return new Set((await listHandlerFiles(folder)).map((path) => basename(path, extname(path))))
-}
-
 /**
  * The type the generated test delivers: for a pattern, one it matches that no more specific file
  * on disk would take instead (a realistic sample when there is one).
@@ -41,7 +37,7 @@ function fixtureTypeFor (pattern: string, existing: Set<string>): string | undef
     .filter((type) => type.startsWith(prefix))
     .filter((type) => {
       const moreSpecific = patternsMatching(type)
-      return moreSpecific.slice(0, moreSpecific.indexOf(pattern)).every((other) => !existing.has(fileNameOfPattern(other)))
+      return moreSpecific.slice(0, moreSpecific.indexOf(pattern)).every((other) => !existing.has(other))
     })
     .sort((a, b) => Number(hasRealisticSample(b)) - Number(hasRealisticSample(a)) || a.localeCompare(b))
   return candidates[0]
@@ -59,19 +55,15 @@ export async function runNewHandlerCommand (argv: string[], io: NewHandlerIo): P
     if (positionals.length !== 1) throw new UsageError('Name one event type, e.g. npm run new-handler -- invoice.paid')
     // Accept the file-name spelling too: customer.subscription._all means customer.subscription.*.
     const pattern = patternOfFileName(positionals[0] as string)
-    if (!isKnownPattern(pattern)) {
-      const suggestions = closestEventTypes(pattern)
-      const hint = suggestions.length === 0 ? 'See npm run trigger -- --list for every type.' : `Did you mean ${suggestions.join(', ')}?`
-      throw new UsageError(`"${pattern}" is not ${pattern.endsWith('*') ? 'a prefix of any' : 'a'} Stripe event type. ${hint}`)
-    }
+    if (!isKnownPattern(pattern)) throw new UsageError(unknownPatternMessage(pattern))
     const name = fileNameOfPattern(pattern)
     const files = {
       handler: `handlers/${name}.ts`,
       test: `test/handlers/${name}.test.ts`,
       fixture: `test/fixtures/${name}.json`
     }
-    const existing = await handlerFileNames(join(io.root, 'handlers'))
-    if (existing.has(name) || existsSync(join(io.root, files.test))) {
+    const existing = await listHandlerPatterns(join(io.root, 'handlers'))
+    if (existing.has(pattern) || existsSync(join(io.root, files.test))) {
       io.out(`${pattern} already has a handler or a test (${files.handler}, ${files.test}); nothing was written.`)
       return 1
     }

@@ -43,14 +43,19 @@ export function setField (target: JsonObject, path: string, value: unknown): voi
   node[segments.at(-1) as string] = value
 }
 
-/** An id as Stripe makes them: a prefix and 24 letters and digits. */
+// A prefix and 24 letters and digits from `bytes`, as Stripe's ids look.
+function idFrom (prefix: string, bytes: Buffer): string {
+  return prefix + bytes.toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 24)
+}
+
+/** A new id as Stripe makes them: a prefix and 24 letters and digits. */
 export function newStripeId (prefix: string): string {
-  return prefix + randomBytes(32).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 24)
+  return idFrom(prefix, randomBytes(32))
 }
 
 // Generic objects get an id derived from the type, so the same type always names the same object.
 function stableId (prefix: string, type: string): string {
-  return prefix + createHash('sha256').update(type).digest('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 24)
+  return idFrom(prefix, createHash('sha256').update(type).digest())
 }
 
 function genericObject (type: string, now: number): JsonObject {

@@ -1,7 +1,6 @@
 // Compares what the handlers on disk take with what a Stripe webhook endpoint is subscribed to
 // (`enabled_events`, where Stripe knows exact types and `*`, but no prefixes). Thin-event handlers
 // belong to event destinations, not webhook endpoints, and are left out.
-import { patternOfFileName } from '../event-patterns.js'
 import { stripeEventTypes } from '../stripe-event-types.js'
 
 /** The `enabled_events` that send exactly what these handler patterns take. */
@@ -18,11 +17,6 @@ export function subscriptionsFor (patterns: Iterable<string>): string[] {
     for (const type of stripeEventTypes()) if (type.startsWith(prefix)) wanted.add(type)
   }
   return [...wanted].sort()
-}
-
-/** The patterns the handler files in a listing stand for. */
-export function patternsOfFiles (baseNames: Iterable<string>): string[] {
-  return [...baseNames].map(patternOfFileName)
 }
 
 export interface SubscriptionDifference {
