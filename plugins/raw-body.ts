@@ -4,7 +4,8 @@
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import fastifyRawBody from 'fastify-raw-body'
-import { BodyTooLargeError } from '../src/errors.js'
+import type { Readable } from 'node:stream'
+import { BodyTooLargeError, UnsupportedContentEncodingError } from '../src/errors.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,24 +25,39 @@ const rawBody: FastifyPluginAsync = async (fastify) => {
   })
   // fastify-raw-body's own JSON parser would parse before the signature is checked; keep the bytes
   // instead. Stripe sends JSON only, so Fastify's text/plain parser goes too: any other type is a 415.
-  // fastify-raw-body already collects the bytes, so the parser only drains the stream (a second
-  // copy of every body showed per request) and enforces the route's body limit while it does.
   fastify.removeContentTypeParser(['application/json', 'text/plain'])
   fastify.addContentTypeParser('application/json', (request, payload, done) => {
-    const limit = request.routeOptions.bodyLimit
-    let received = 0
-    let finished = false
-    const finish = (error: Error | null): void => {
-      if (finished) return
-      finished = true
-      done(error, undefined)
+    // A compressed body is neither what Stripe signs nor what it sends.
+    const encoding = request.headers['content-encoding']
+    if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+      done(new UnsupportedContentEncodingError(JSON.stringify(encoding)), undefined)
+      return
     }
-    payload.on('data', (chunk: Buffer) => {
-      received += chunk.length
-      if (received > limit) finish(new BodyTooLargeError(limit))
-    })
-    payload.on('end', () => finish(null))
-    payload.on('error', finish)
+    awaitBody(request.headers['content-length'], request.routeOptions.bodyLimit, payload, done)
+  })
+}
+
+// fastify-raw-body already collects the bytes, so the parser only waits for the end of the stream
+// (a second copy of every body showed per request) and holds the route's body limit.
+function awaitBody (contentLength: string | undefined, limit: number, payload: Readable, done: (error: Error | null, body: undefined) => void): void {
+  let finished = false
+  const finish = (error: Error | null): void => {
+    if (finished) return
+    finished = true
+    done(error, undefined)
+  }
+  payload.on('end', () => finish(null))
+  payload.on('error', finish)
+  // With a Content-Length, Node's HTTP parser reads that many bytes and no more: the header alone
+  // says whether the body fits. A chunked body is counted as it arrives.
+  if (contentLength !== undefined) {
+    if (Number(contentLength) > limit) finish(new BodyTooLargeError(limit))
+    return
+  }
+  let received = 0
+  payload.on('data', (chunk: Buffer) => {
+    received += chunk.length
+    if (received > limit) finish(new BodyTooLargeError(limit))
   })
 }
 

@@ -3,6 +3,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import { LogController, type FastifyServerOptions } from 'fastify'
+import { lazyChildLogger } from './lazy-child-logger.js'
 
 const parserErrors: Record<string, { status: number, code: string, error: string }> = {
   HPE_HEADER_OVERFLOW: { status: 431, code: 'HEADERS_TOO_LARGE', error: 'The request headers are larger than the server accepts' },
@@ -33,6 +34,12 @@ export function routerServerOptions (): FastifyServerOptions {
     // Fastify's two generic lines per request are replaced by one per delivery, with the event's id,
     // type and outcome (webhook-route.ts); refusals are logged by error-replies.ts with their reason.
     logController: new LogController({ disableRequestLogging: true }),
+    // Each request's logger (with its reqId) is made only when the request logs something at an
+    // enabled level: most deliveries log nothing but their one line, and a pino child per request
+    // showed in the profile. A route with its own log level or serializers gets a real child.
+    childLoggerFactory: (logger, bindings, options) => options.level === undefined && options.serializers === undefined
+      ? lazyChildLogger(logger, bindings)
+      : logger.child(bindings, options),
     clientErrorHandler: replyToClientError
   }
 }

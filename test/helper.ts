@@ -39,8 +39,8 @@ export function temporaryDir (t: Teardown): string {
   return dir
 }
 
-/** Builds a ready app that closes when the test ends. */
-export async function buildApp (t: Teardown, options: BuildOptions = {}): Promise<TestApp> {
+/** A stream for pino to write to, and the lines written, parsed. */
+export function logCapture (): { stream: Writable, logs: LogLine[] } {
   const logs: LogLine[] = []
   const stream = new Writable({
     write (chunk, _encoding, done) {
@@ -48,6 +48,12 @@ export async function buildApp (t: Teardown, options: BuildOptions = {}): Promis
       done()
     }
   })
+  return { stream, logs }
+}
+
+/** Builds a ready app that closes when the test ends. */
+export async function buildApp (t: Teardown, options: BuildOptions = {}): Promise<TestApp> {
+  const { stream, logs } = logCapture()
   const fastify = Fastify({ ...routerServerOptions(), logger: { level: 'info', stream } })
   const env: Record<string, string | undefined> = { NODE_ENV: 'test', STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, ...options.env }
   env.DATA_DIR ??= temporaryDir(t)

@@ -1,6 +1,8 @@
+import Fastify from 'fastify'
 import { test } from 'tap'
 import type Stripe from 'stripe'
-import { buildApp, deliver, handlerFolder, loadFixture, messages, settle, signPayload, TEST_WEBHOOK_SECRET } from './helper.js'
+import { routerServerOptions } from '../src/server-options.js'
+import { buildApp, deliver, handlerFolder, loadFixture, messages, settle, signPayload, TEST_WEBHOOK_SECRET, logCapture } from './helper.js'
 import { handledEventIds } from './fixtures/handler-folders/recording/payment_intent.succeeded.js'
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000)
@@ -225,4 +227,30 @@ test('each delivery is logged once, with its event and outcome, and no header', 
   t.equal(lines.length, 3)
   t.notOk(messages(logs).includes('incoming request'), 'not Fastify\'s generic lines as well')
   t.notOk(JSON.stringify(logs).includes('t='), 'no signature header value')
+  t.equal(new Set(lines.map((line) => line.reqId)).size, 3, 'each line carries its own request id')
+})
+
+test('a request\'s logger is made when it first logs, with its request id, and a route\'s own log level holds', async (t) => {
+  const { stream, logs } = logCapture()
+  const fastify = Fastify({ ...routerServerOptions(), logger: { level: 'info', stream } })
+  t.teardown(() => fastify.close())
+  fastify.get('/quiet', { logLevel: 'error' }, async (request) => {
+    request.log.warn('below the route level')
+    request.log.error('at the route level')
+    return { id: request.id }
+  })
+  fastify.get('/loud', async (request) => {
+    request.log.debug('below the logger level')
+    request.log.info('at the logger level')
+    request.log.child({ step: 'child' }).info('from a child')
+    return { id: request.id }
+  })
+  const quiet = (await fastify.inject('/quiet')).json<{ id: string }>()
+  const loud = (await fastify.inject('/loud')).json<{ id: string }>()
+  t.match(logs.map(({ msg, reqId, step }) => ({ msg, reqId, step })), [
+    { msg: 'at the route level', reqId: quiet.id },
+    { msg: 'at the logger level', reqId: loud.id },
+    { msg: 'from a child', reqId: loud.id, step: 'child' }
+  ])
+  t.equal(logs.length, 3, 'nothing below either level')
 })
