@@ -30,6 +30,8 @@ export interface RunningServer {
   startupMs: number
   /** Current and peak resident memory, in MiB, from /proc. */
   memory: () => { rssMiB: number, peakRssMiB: number }
+  /** CPU time the server has used so far (user + system), in seconds, from /proc. */
+  cpuSeconds: () => number
   /** For a router with a store: how many events it stored, and how many it handled. */
   storeCounts: () => Promise<{ stored: number, handled: number } | null>
   /** By the store's attempt history: events handled more than once, and events never handled. */
@@ -58,6 +60,16 @@ async function waitUntilServing (url: string, child: ChildProcess): Promise<void
     }
   }
   throw new Error(`the server at ${url} did not start`)
+}
+
+// /proc/<pid>/stat counts CPU time in clock ticks, 100 a second on Linux.
+const ticksPerSecond = 100
+
+function procCpuSeconds (pid: number): number {
+  // The fields after the command name, which is in parentheses and may hold spaces.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond
 }
 
 function procStatusMiB (pid: number, field: string): number {
@@ -103,6 +115,7 @@ export async function startServer (spec: ServerSpec): Promise<RunningServer> {
     url,
     startupMs,
     memory: () => ({ rssMiB: procStatusMiB(pid, 'VmRSS'), peakRssMiB: procStatusMiB(pid, 'VmHWM') }),
+    cpuSeconds: () => procCpuSeconds(pid),
     handledOnceCheck: async () => {
       const client = openClient()
       const [row] = await client.query({
