@@ -12,15 +12,45 @@ export type Write =
 type Insert = Extract<Write, { kind: 'insert' }>
 type Finish = Extract<Write, { kind: 'finish' }>
 
-/** Appends a row of placeholders for `values` (cast, where PostgreSQL cannot infer a VALUES type). */
-function addRow (params: SqlValue[], values: SqlValue[], casts?: string[]): string {
-  const first = params.length
-  params.push(...values)
-  return `(${values.map((_, offset) => {
-    const placeholder = `$${first + offset + 1}`
-    return casts === undefined ? placeholder : `CAST(${placeholder} AS ${casts[offset] as string})`
-  }).join(', ')})`
+/**
+ * `rows` rows of `columns` numbered placeholders, `($1, $2), ($3, $4)`, each column's cast where
+ * PostgreSQL cannot infer a VALUES type. A statement's text depends on its row count alone, so each
+ * statement's texts are made once per count (seven, by powerOfTwoChunks) and the same string serves
+ * every batch: nothing per event is spent on SQL text, or on hashing it in the prepared-statement cache.
+ */
+function valuesList (rows: number, columns: number, casts?: readonly string[]): string {
+  return Array.from({ length: rows }, (_, row) => `(${Array.from({ length: columns }, (_, column) => {
+    const placeholder = `$${row * columns + column + 1}`
+    return casts === undefined ? placeholder : `CAST(${placeholder} AS ${casts[column] as string})`
+  }).join(', ')})`).join(', ')
 }
+
+function byRowCount (text: (rows: number) => string): (rows: number) => string {
+  const texts = new Map<number, string>()
+  return (rows) => {
+    let sql = texts.get(rows)
+    if (sql === undefined) {
+      sql = text(rows)
+      texts.set(rows, sql)
+    }
+    return sql
+  }
+}
+
+const insertEventsSql = byRowCount((rows) => `INSERT INTO stripe_events (id, type, account, livemode, api_version, created,
+    received_at, status, attempts, next_attempt_at, lease_owner, lease_expires_at)
+  VALUES ${valuesList(rows, 12)}
+  ON CONFLICT (id) DO NOTHING RETURNING id`)
+const insertPayloadsSql = byRowCount((rows) => `INSERT INTO stripe_event_payloads (event_id, payload) VALUES ${valuesList(rows, 2)}
+  ON CONFLICT (event_id) DO NOTHING`)
+const insertAttemptsSql = byRowCount((rows) => `INSERT INTO stripe_event_attempts (event_id, attempt, worker, started_at, finished_at, outcome, error)
+  VALUES ${valuesList(rows, 7)}`)
+const settleEventsSql = byRowCount((rows) => `UPDATE stripe_events AS e
+  SET status = v.column3, last_error = v.column4, next_attempt_at = v.column5, handled_at = v.column6,
+      lease_owner = NULL, lease_expires_at = NULL
+  FROM (VALUES ${valuesList(rows, 6, ['TEXT', 'TEXT', 'TEXT', 'TEXT', 'BIGINT', 'BIGINT'])}) AS v
+  WHERE e.id = v.column1 AND e.status = 'processing' AND e.lease_owner = v.column2
+  RETURNING id`)
 
 interface Planned {
   statements: SqlStatement[]
@@ -71,33 +101,21 @@ function planInserts (inserts: Insert[]): Planned {
   const firstOfId = new Map<string, number>()
   inserts.forEach(({ event }, index) => { if (!firstOfId.has(event.id)) firstOfId.set(event.id, index) })
   const params: SqlValue[] = []
-  const rows: string[] = []
   const payloadParams: SqlValue[] = []
-  const payloadRows: string[] = []
   for (const index of firstOfId.values()) {
     const { event, as } = inserts[index] as Insert
     const leased = as.status === 'processing'
-    rows.push(addRow(params, [
+    params.push(
       event.id, event.type, event.account, event.livemode, event.apiVersion, event.created, event.receivedAt,
       as.status, leased ? 1 : 0, leased ? as.leaseExpiresAt : event.receivedAt,
       leased ? as.owner : null, leased ? as.leaseExpiresAt : null
-    ]))
-    payloadRows.push(addRow(payloadParams, [event.id, event.payload]))
+    )
+    payloadParams.push(event.id, event.payload)
   }
   return {
     statements: [
-      {
-        sql: `INSERT INTO stripe_events (id, type, account, livemode, api_version, created, received_at,
-                status, attempts, next_attempt_at, lease_owner, lease_expires_at)
-              VALUES ${rows.join(', ')}
-              ON CONFLICT (id) DO NOTHING RETURNING id`,
-        params
-      },
-      {
-        sql: `INSERT INTO stripe_event_payloads (event_id, payload) VALUES ${payloadRows.join(', ')}
-              ON CONFLICT (event_id) DO NOTHING`,
-        params: payloadParams
-      }
+      { sql: insertEventsSql(firstOfId.size), params },
+      { sql: insertPayloadsSql(firstOfId.size), params: payloadParams }
     ],
     answer: ([inserted = []]) => {
       const insertedIds = new Set(inserted.map((row) => row.id as string))
@@ -111,38 +129,23 @@ function planInserts (inserts: Insert[]): Planned {
 function planFinishes (finishes: Finish[]): Planned {
   if (finishes.length === 0) return { statements: [], answer: () => [] }
   const attemptParams: SqlValue[] = []
-  const attemptRows: string[] = []
   const updateParams: SqlValue[] = []
-  const updateRows: string[] = []
   for (const { attempt, result } of finishes) {
     const settled = result.status === 'handled' || result.status === 'unhandled'
-    attemptRows.push(addRow(attemptParams,
-      [attempt.eventId, attempt.attempt, attempt.worker, attempt.startedAt, attempt.finishedAt, attempt.outcome, attempt.error]))
-    updateRows.push(addRow(updateParams, [
+    attemptParams.push(attempt.eventId, attempt.attempt, attempt.worker, attempt.startedAt, attempt.finishedAt, attempt.outcome, attempt.error)
+    updateParams.push(
       attempt.eventId,
       attempt.worker,
       result.status,
       'error' in result ? result.error : null,
       result.status === 'pending' ? result.nextAttemptAt : attempt.finishedAt,
       settled ? attempt.finishedAt : null
-    ], ['TEXT', 'TEXT', 'TEXT', 'TEXT', 'BIGINT', 'BIGINT']))
+    )
   }
   return {
     statements: [
-      {
-        sql: `INSERT INTO stripe_event_attempts (event_id, attempt, worker, started_at, finished_at, outcome, error)
-              VALUES ${attemptRows.join(', ')}`,
-        params: attemptParams
-      },
-      {
-        sql: `UPDATE stripe_events AS e
-              SET status = v.column3, last_error = v.column4, next_attempt_at = v.column5, handled_at = v.column6,
-                  lease_owner = NULL, lease_expires_at = NULL
-              FROM (VALUES ${updateRows.join(', ')}) AS v
-              WHERE e.id = v.column1 AND e.status = 'processing' AND e.lease_owner = v.column2
-              RETURNING id`,
-        params: updateParams
-      }
+      { sql: insertAttemptsSql(finishes.length), params: attemptParams },
+      { sql: settleEventsSql(finishes.length), params: updateParams }
     ],
     answer: ([, updated = []]) => {
       const settledIds = new Set(updated.map((row) => row.id as string))
