@@ -140,6 +140,11 @@ test('over a real socket: repeated and oversized headers, chunked bodies, bad fr
   t.equal(hugeChunked.status, 413, 'a chunked body over the limit, with no Content-Length to check first, is a 413')
   t.equal(JSON.parse(hugeChunked.body).code, 'BODY_TOO_LARGE')
 
+  const declaredTooLarge = await sendRaw(port, httpRequest(['Content-Type: application/json', `Stripe-Signature: ${signature}`,
+    `Content-Length: ${2 * 0x100000}`], payload))
+  t.equal(declaredTooLarge.status, 413, 'a Content-Length over the limit is a 413 from the header alone, before the body is in')
+  t.equal(JSON.parse(declaredTooLarge.body).code, 'BODY_TOO_LARGE')
+
   const lyingLength = await sendRaw(port, httpRequest(['Content-Type: application/json', `Stripe-Signature: ${signature}`,
     `Content-Length: ${Buffer.byteLength(payload) + 50}`], payload))
   t.ok(lyingLength.status >= 400 && lyingLength.status < 500, `a Content-Length longer than the body is a 4xx (${lyingLength.status})`)
