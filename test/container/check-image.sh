@@ -35,7 +35,10 @@ for _ in $(seq 1 100); do
 done
 curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { podman logs "$container"; echo "FAIL: the container never became ready"; exit 1; }
 
-fail() { podman logs "$container" | tail -n 20; echo "FAIL: $1"; exit 1; }
+# Output is captured before it is searched: under pipefail, `producer | grep -q` fails at random when
+# grep exits on its first match and the producer dies of SIGPIPE. See test/ci-scripts.test.ts.
+container_log() { podman logs "$container" 2>&1; }
+fail() { local log; log=$(container_log); tail -n 20 <<<"$log"; echo "FAIL: $1"; exit 1; }
 
 status=$(node --input-type=module -e "
   import Stripe from 'stripe'
@@ -48,11 +51,13 @@ status=$(node --input-type=module -e "
 [ "$status" = 200 ] || fail "the signed delivery answered $status"
 echo "ok - a signed delivery is acknowledged (200)"
 
+handled=no
 for _ in $(seq 1 50); do
-  podman logs "$container" 2>&1 | grep -q 'PaymentIntent was successful!' && break
+  log=$(container_log)
+  if grep -q 'PaymentIntent was successful!' <<<"$log"; then handled=yes; break; fi
   sleep 0.1
 done
-podman logs "$container" 2>&1 | grep -q 'PaymentIntent was successful!' || fail "the handler did not run"
+[ "$handled" = yes ] || fail "the handler did not run"
 echo "ok - the event was handled inside the container"
 
 uid=$(podman exec "$container" id -u)
@@ -60,12 +65,15 @@ user=$(podman exec "$container" id -un)
 [ "$uid" != 0 ] || fail "the service runs as root"
 echo "ok - the service runs as $user (uid $uid), not root"
 
-podman image inspect "$image" | grep -A10 '"Healthcheck"' | grep -q healthz || fail "the image has no HEALTHCHECK"
+inspected=$(podman image inspect "$image")
+healthcheck=$(grep -A10 '"Healthcheck"' <<<"$inspected" || true)
+grep -q healthz <<<"$healthcheck" || fail "the image has no HEALTHCHECK"
 podman exec "$container" node -e "fetch('http://127.0.0.1:$port/healthz').then((r) => process.exit(r.ok ? 0 : 1))" || fail "the health check command fails"
 echo "ok - the image's HEALTHCHECK probes /healthz and passes"
 
 [ "$(podman inspect --format '{{.Config.User}}' "$image")" = node ] || fail "the image's USER is not node"
-podman inspect --format '{{json .Config.Volumes}}' "$image" | grep -q '/data' || fail "no volume for /data"
+volumes=$(podman inspect --format '{{json .Config.Volumes}}' "$image")
+grep -q '/data' <<<"$volumes" || fail "no volume for /data"
 echo "ok - USER node, VOLUME /data"
 
 started=$(date +%s%N)
@@ -74,6 +82,7 @@ elapsed_ms=$(( ($(date +%s%N) - started) / 1000000 ))
 code=$(podman inspect --format '{{.State.ExitCode}}' "$container")
 [ "$code" = 0 ] || fail "SIGTERM exit code $code"
 [ "$elapsed_ms" -lt 15000 ] || fail "the stop took ${elapsed_ms} ms: it was killed, not stopped"
-podman logs "$container" 2>&1 | grep -q '"signal":"SIGTERM"' || fail "the service did not log its SIGTERM shutdown"
+log=$(container_log)
+grep -q '"signal":"SIGTERM"' <<<"$log" || fail "the service did not log its SIGTERM shutdown"
 echo "ok - SIGTERM: clean exit 0 in ${elapsed_ms} ms (grace 5000 ms)"
 echo "container check passed"

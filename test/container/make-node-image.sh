@@ -13,7 +13,8 @@ fi
 
 rootfs=$(mktemp -d /var/tmp/node-standin.XXXXXX)
 trap 'rm -rf "$rootfs"' EXIT
-mirror=$(sed -nE 's/^URIs: (http[^ ]*debian)$/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
+# sed stops at the first match itself: a `| head` behind it could fail the script under pipefail.
+mirror=$(sed -nE '/^URIs: (http[^ ]*debian)$/{s//\1/p;q}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
 debootstrap --variant=minbase --include=ca-certificates,python3,make,g++ bookworm "$rootfs" "${mirror:-http://deb.debian.org/debian}" >/dev/null
 
 node_bin=$(command -v node)
