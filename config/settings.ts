@@ -98,6 +98,27 @@ export const settingsSchema = {
       pattern: '^postgres(ql)?://',
       description: 'a PostgreSQL connection string, e.g. postgres://user:password@db:5432/stripe_events'
     },
+    DATABASE_CONNECT_TIMEOUT_MS: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 600000,
+      default: 5000,
+      description: 'how long opening a PostgreSQL connection may take before it counts as failed, in milliseconds, e.g. 5000'
+    },
+    DATABASE_STATEMENT_TIMEOUT_MS: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 600000,
+      default: 10000,
+      description: 'how long one PostgreSQL statement, or a transaction left idle, may take before it is cancelled, in milliseconds, e.g. 10000'
+    },
+    SQLITE_LOCK_TIMEOUT_MS: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 60000,
+      default: 1500,
+      description: 'how long a write waits for a SQLite file locked by another process before the delivery is refused with 503, in milliseconds, e.g. 1500'
+    },
     PROCESSING_MODE: {
       type: 'string',
       enum: ['queued', 'inline'],
@@ -156,6 +177,13 @@ export const settingsSchema = {
       default: 10000,
       description: 'how long a shutdown waits for running handlers before releasing their events for retry, in milliseconds, e.g. 10000'
     },
+    HANDLER_TIMEOUT_MS: {
+      type: 'integer',
+      minimum: 10,
+      maximum: 3600000,
+      default: 60000,
+      description: 'how long one handler run may take before it counts as failed and is retried, in milliseconds, e.g. 60000'
+    },
     METRICS_PORT: {
       type: 'integer',
       minimum: 1,
@@ -204,6 +232,9 @@ export interface Settings {
   EVENT_STORE?: 'sqlite' | 'postgres' | 'none'
   DATA_DIR: string
   DATABASE_URL?: string
+  DATABASE_CONNECT_TIMEOUT_MS: number
+  DATABASE_STATEMENT_TIMEOUT_MS: number
+  SQLITE_LOCK_TIMEOUT_MS: number
   PROCESSING_MODE: 'queued' | 'inline'
   MAX_ATTEMPTS: number
   RETRY_BASE_DELAY_MS: number
@@ -213,6 +244,7 @@ export interface Settings {
   POLL_INTERVAL_MS: number
   RETENTION_DAYS: number
   SHUTDOWN_GRACE_MS: number
+  HANDLER_TIMEOUT_MS: number
   METRICS_PORT?: number
   LIVEMODE: 'any' | 'live' | 'test'
   STRIPE_API_VERSION?: string

@@ -54,7 +54,13 @@ const errorReplies: FastifyPluginAsync = async (fastify) => {
       }
       return reply.code(statusCode).send(body)
     }
-    request.log.error({ err: error }, 'Request failed')
+    if (error.code === 'STORE_UNAVAILABLE') {
+      // Expected while the database is down, once per refused delivery: the event and the cause, no stack.
+      const event = request.stripeEvent
+      request.log.error({ eventId: event?.id, eventType: event?.type, code: error.code, statusCode }, error.message)
+    } else {
+      request.log.error({ err: error }, 'Request failed')
+    }
     // Only errors raised on purpose explain themselves to the client; anything else may hold internals.
     const ownError = isRouterError(error)
     return reply.code(statusCode).send({

@@ -1,5 +1,6 @@
 // Whether this instance should be sent deliveries: its store answers, its handlers are loaded, and
 // it is not shutting down. Turns unready as soon as a shutdown starts, so load balancers drain it.
+import { hostname } from 'node:os'
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 
@@ -16,6 +17,7 @@ declare module 'fastify' {
 
 const readiness: FastifyPluginAsync = async (fastify) => {
   let shuttingDown = false
+  const probeOwner = `readiness:${hostname()}:${process.pid}`
   fastify.addHook('preClose', async () => { shuttingDown = true })
   // A keep-alive connection that is busy when the shutdown starts would otherwise stay open after its
   // answer and hold the close until it times out: answers during a shutdown close their connection.
@@ -28,14 +30,18 @@ const readiness: FastifyPluginAsync = async (fastify) => {
   fastify.decorate('readiness', async function checkReadiness (): Promise<Readiness> {
     const store = fastify.eventInbox.store
     let storeState = store === null ? 'none' : store.kind
+    let storeReady = true
     if (store !== null) {
       try {
         await store.ping()
+        // Reads may work while writes fail (a lock, a full or read-only disk): after a failed write,
+        // only a write that succeeds makes the instance ready again.
+        if (store.writeFailure() !== null) await store.probeWrite(probeOwner, Date.now())
       } catch (error) {
-        storeState = `unreachable: ${(error as Error).message}`
+        storeReady = false
+        storeState = `unavailable: ${(error as Error).message}`
       }
     }
-    const storeReady = !storeState.startsWith('unreachable')
     return {
       ready: storeReady && !shuttingDown,
       checks: { store: storeState, handlers: fastify.stripeHandlers.types.length, shuttingDown }

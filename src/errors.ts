@@ -50,10 +50,17 @@ export const HandlerFailedError = createError('HANDLER_FAILED',
   500
 )
 
+// The store cannot take the event (down, locked, full, read-only, replaced): nothing was stored, so
+// the delivery must fail for Stripe to retry it; 503 says the fault is ours and passing.
+export const StoreUnavailableError = createError('STORE_UNAVAILABLE',
+  'The event store cannot store events right now (%s); the event was not stored and Stripe will retry the delivery',
+  503
+)
+
 const routerErrors: FastifyErrorConstructor[] = [
   InvalidSettingError, InvalidHandlerError, MissingSignatureError, MalformedSignatureHeaderError,
   InvalidSignatureError, StaleSignatureError, UnsupportedContentEncodingError, BodyTooLargeError, EmptyBodyError, InvalidJsonError, NotAStripeEventError,
-  ThinEventOnSnapshotRouteError, SnapshotEventOnThinRouteError, EventInProgressError, HandlerFailedError
+  ThinEventOnSnapshotRouteError, SnapshotEventOnThinRouteError, EventInProgressError, HandlerFailedError, StoreUnavailableError
 ]
 
 /** True for the errors above, whose messages are written for the client and safe to send. */

@@ -5,7 +5,8 @@ import { hostname } from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
 import type { StripeHandlers } from '../../plugins/stripe-handlers.js'
 import { EventInProgressError, HandlerFailedError } from '../errors.js'
-import type { EventStore, NewEvent, StoredEvent } from '../store/event-store.js'
+import type { NewEvent, StoredEvent } from '../store/event-store.js'
+import type { HealthTrackedStore } from '../store/store-health.js'
 import type { RetryPolicy } from './retry-delay.js'
 import { createLeaseKeeper } from './lease-keeper.js'
 import { runAttempt, type AttemptContext } from './run-attempt.js'
@@ -33,7 +34,7 @@ export interface EventInbox {
   drain: (timeoutMs?: number) => Promise<void>
   /** Stops the workers, letting running handlers finish within `graceMs`. */
   stop: (graceMs: number) => Promise<void>
-  readonly store: EventStore | null
+  readonly store: HealthTrackedStore | null
 }
 
 export interface GuardOptions {
@@ -87,7 +88,7 @@ export function createDirectInbox (handlers: StripeHandlers, guards: GuardOption
 }
 
 export function createStoredInbox (
-  store: EventStore,
+  store: HealthTrackedStore,
   handlers: StripeHandlers,
   options: InboxOptions,
   log: FastifyBaseLogger

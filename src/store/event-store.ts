@@ -97,5 +97,7 @@ export interface EventStore {
   oldestUnsettledReceivedAt: () => Promise<number | null>
   /** Resolves when the database answers. */
   ping: () => Promise<void>
+  /** Resolves when the database takes a write: one small row of `owner`'s, in its own transaction. */
+  probeWrite: (owner: string, now: number) => Promise<void>
   close: () => Promise<void>
 }

@@ -3,10 +3,10 @@
 import { resolve } from 'node:path'
 import type { Settings } from '../../config/settings.js'
 import { InvalidSettingError } from '../errors.js'
-import type { EventStore } from './event-store.js'
 import { openPostgresClient } from './postgres-client.js'
 import { createSqlEventStore } from './sql-event-store.js'
 import { openSqliteClient } from './sqlite-client.js'
+import { trackStoreHealth, type HealthTrackedStore } from './store-health.js'
 
 export type StoreKind = 'sqlite' | 'postgres' | 'none'
 
@@ -14,8 +14,11 @@ export function storeKind (settings: Settings): StoreKind {
   return settings.EVENT_STORE ?? (settings.DATABASE_URL === undefined ? 'sqlite' : 'postgres')
 }
 
-/** The store, migrated and ready; null when EVENT_STORE=none. */
-export async function openEventStore (settings: Settings): Promise<EventStore | null> {
+/**
+ * The store, migrated and ready; null when EVENT_STORE=none. Its operations throw
+ * StoreUnavailableError when the database fails them.
+ */
+export async function openEventStore (settings: Settings): Promise<HealthTrackedStore | null> {
   const kind = storeKind(settings)
   if (kind === 'none') return null
   if (kind === 'postgres' && settings.DATABASE_URL === undefined) {
@@ -24,7 +27,7 @@ export async function openEventStore (settings: Settings): Promise<EventStore | 
   const client = kind === 'postgres'
     ? openPostgresClient(settings.DATABASE_URL as string)
     : openSqliteClient(resolve(settings.DATA_DIR, 'events.sqlite'))
-  const store = createSqlEventStore(client)
+  const store = trackStoreHealth(createSqlEventStore(client))
   try {
     await store.migrate()
   } catch (error) {

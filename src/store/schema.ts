@@ -41,6 +41,11 @@ export function migrations (dialect: SqlDialect): string[][] {
         error TEXT,
         PRIMARY KEY (event_id, started_at, worker)
       )${dialect.clusteredTable}`
+    ],
+    [
+      // One row per instance, written by the readiness check while store writes are failing: a
+      // write that succeeds is the only proof that the store takes writes again.
+      'CREATE TABLE stripe_router_heartbeats (owner TEXT PRIMARY KEY, beat_at BIGINT NOT NULL)'
     ]
   ]
 }

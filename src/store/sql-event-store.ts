@@ -234,6 +234,14 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     await client.query({ sql: 'SELECT 1 AS ok' })
   }
 
+  async function probeWrite (owner: string, now: number): Promise<void> {
+    await client.transaction([{
+      sql: `INSERT INTO stripe_router_heartbeats (owner, beat_at) VALUES ($1, $2)
+            ON CONFLICT (owner) DO UPDATE SET beat_at = excluded.beat_at`,
+      params: [owner, now]
+    }])
+  }
+
   return {
     kind: dialect.name,
     migrate,
@@ -251,6 +259,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     countByStatus,
     oldestUnsettledReceivedAt,
     ping,
+    probeWrite,
     close: client.close
   }
 }

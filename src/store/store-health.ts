@@ -1,0 +1,64 @@
+// Whether the store takes writes, learnt from the writes themselves: one that fails makes the store
+// unavailable until one succeeds (a delivery's, a worker's, or the readiness check's probe). Every
+// error a store operation raises reaches its caller as StoreUnavailableError, whose message names
+// the cause in a few words (never a connection string or a stack), so a delivery gets a 503 and
+// Stripe retries it.
+import { StoreUnavailableError } from '../errors.js'
+import type { EventStore } from './event-store.js'
+
+export interface WriteFailure {
+  /** The last failed write's cause, e.g. `SQLITE_BUSY: database is locked`. */
+  reason: string
+  /** When writes started failing, in milliseconds since the epoch. */
+  since: number
+}
+
+export interface HealthTrackedStore extends EventStore {
+  /** Null while writes succeed; the failure otherwise. */
+  readonly writeFailure: () => WriteFailure | null
+}
+
+// A password in a URL (postgres://user:secret@host) must never reach a reply or a log line.
+const passwordInUrl = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi
+
+/** `CODE: message` of a driver error, with any password in a URL hidden. */
+export function describeStoreError (error: unknown): string {
+  const { code, message } = error as { code?: unknown, message?: unknown }
+  const text = typeof message === 'string' && message !== '' ? message : String(error)
+  const described = typeof code === 'string' && !text.startsWith(code) ? `${code}: ${text}` : text
+  return described.replace(passwordInUrl, '$1***@')
+}
+
+const writes = ['migrate', 'insert', 'claim', 'claimDue', 'renewLease', 'finishAttempt', 'releaseLeases', 'requeue', 'prune', 'probeWrite'] as const
+const reads = ['get', 'attempts', 'list', 'countByStatus', 'oldestUnsettledReceivedAt', 'ping'] as const
+
+type Operation = (...args: never[]) => Promise<unknown>
+
+export function trackStoreHealth (store: EventStore): HealthTrackedStore {
+  let failure: WriteFailure | null = null
+
+  function unavailable (error: unknown): never {
+    if (error instanceof StoreUnavailableError) throw error
+    const wrapped = new StoreUnavailableError(describeStoreError(error))
+    wrapped.cause = error
+    throw wrapped
+  }
+
+  function guarded<F extends Operation> (operation: F, isWrite: boolean): F {
+    return (async (...args: Parameters<F>) => {
+      try {
+        const result = await operation(...args)
+        if (isWrite) failure = null
+        return result
+      } catch (error) {
+        if (isWrite) failure = { reason: describeStoreError(error), since: failure?.since ?? Date.now() }
+        unavailable(error)
+      }
+    }) as F
+  }
+
+  const tracked: Record<string, unknown> = { ...store, writeFailure: () => failure }
+  for (const name of writes) tracked[name] = guarded(store[name] as Operation, true)
+  for (const name of reads) tracked[name] = guarded(store[name] as Operation, false)
+  return tracked as unknown as HealthTrackedStore
+}
