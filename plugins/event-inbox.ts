@@ -18,7 +18,7 @@ export interface EventInboxOptions {
 
 const eventInbox: FastifyPluginAsync<EventInboxOptions> = async (fastify, opts) => {
   const { config } = fastify
-  const guards = { livemode: config.LIVEMODE, observeAttempt: fastify.metrics.observeAttempt }
+  const guards = { livemode: config.LIVEMODE, observeAttempt: fastify.metrics.observeAttempt, countRunFault: fastify.metrics.countRunFault }
   const store = await openEventStore(config)
   if (store === null) {
     fastify.log.warn('EVENT_STORE=none: events are not stored, deduplicated or retried; handlers run inline')
@@ -32,6 +32,8 @@ const eventInbox: FastifyPluginAsync<EventInboxOptions> = async (fastify, opts) 
     receive: async (...args) => await started().receive(...args),
     drain: async (timeoutMs) => await started().drain(timeoutMs),
     stop: async (graceMs) => await inbox?.stop(graceMs),
+    stoppingAfterError: (error) => inbox?.stoppingAfterError(error) ?? null,
+    saturatedSince: () => inbox?.saturatedSince() ?? null,
     store
   })
   function started (): EventInbox {
@@ -44,6 +46,7 @@ const eventInbox: FastifyPluginAsync<EventInboxOptions> = async (fastify, opts) 
     inbox = createStoredInbox(store, fastify.stripeHandlers, {
       mode: config.PROCESSING_MODE,
       leaseMs: config.LEASE_SECONDS * 1000,
+      handlerTimeoutMs: config.HANDLER_TIMEOUT_MS,
       retry: { maxAttempts: config.MAX_ATTEMPTS, baseDelayMs: config.RETRY_BASE_DELAY_MS, maxDelayMs: config.RETRY_MAX_DELAY_MS },
       concurrency: config.WORKER_CONCURRENCY,
       pollIntervalMs: config.POLL_INTERVAL_MS,

@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { signatureFailureCodes } from '../src/errors.js'
+import type { RunFault } from '../src/inbox/run-attempt.js'
 
 export type DeliveryOutcome = 'queued' | 'handled' | 'unhandled' | 'duplicate' | 'ignored' | 'in_progress' | 'handler_failed' | 'rejected'
 
@@ -14,6 +15,8 @@ export interface RouterMetrics {
   /** One handler run, in seconds. */
   observeAttempt: (type: string, outcome: string, seconds: number) => void
   countApiVersionMismatch: (apiVersion: string) => void
+  /** One handler run that was slow (past half HANDLER_TIMEOUT_MS), timed out, lost its lease, ... */
+  countRunFault: (type: string, fault: RunFault) => void
 }
 
 declare module 'fastify' {
@@ -65,6 +68,17 @@ const metrics: FastifyPluginAsync = async (fastify) => {
     name: 'stripe_event_api_version_mismatches_total',
     help: 'Events whose api_version differs from the one the handlers are written for (STRIPE_API_VERSION).',
     labelNames: ['api_version'],
+    registers: [registry]
+  })
+
+  // Rare by nature (one per faulty run), so counted straight into prom-client.
+  const runFaults = new Counter({
+    name: 'stripe_event_run_faults_total',
+    help: 'Handler runs that went wrong beyond a thrown error, by event type and fault: slow (past half of ' +
+      'HANDLER_TIMEOUT_MS), timed_out, lease_lost, uncaught (a handler callback threw outside its promise), ' +
+      'suspected_duplicate (a success the instance could not record before it stopped), abandoned (failed at ' +
+      'claim time after its last allowed run stopped).',
+    labelNames: ['type', 'fault'],
     registers: [registry]
   })
 
@@ -120,7 +134,8 @@ const metrics: FastifyPluginAsync = async (fastify) => {
       // Bounded between scrapes: a service nobody scrapes must not grow.
       if (entry.seconds.length >= 1000) flushDurations(entry)
     },
-    countApiVersionMismatch: (apiVersion) => apiVersionMismatches.inc({ api_version: apiVersion })
+    countApiVersionMismatch: (apiVersion) => apiVersionMismatches.inc({ api_version: apiVersion }),
+    countRunFault: (type, fault) => runFaults.inc({ type, fault })
   })
 }
 

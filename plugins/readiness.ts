@@ -6,7 +6,8 @@ import fp from 'fastify-plugin'
 
 export interface Readiness {
   ready: boolean
-  checks: { store: string, handlers: number, shuttingDown: boolean }
+  /** `slots`: `free`, or why no handler slot has been free for longer than HANDLER_TIMEOUT_MS. */
+  checks: { store: string, handlers: number, slots: string, shuttingDown: boolean }
 }
 
 declare module 'fastify' {
@@ -42,9 +43,16 @@ const readiness: FastifyPluginAsync = async (fastify) => {
         storeState = `unavailable: ${(error as Error).message}`
       }
     }
+    // Runs end at HANDLER_TIMEOUT_MS, so slots busy for longer than that mean runs that cannot end.
+    const saturatedSince = fastify.eventInbox.saturatedSince()
+    const timeoutMs = fastify.config.HANDLER_TIMEOUT_MS
+    const slotsStuck = saturatedSince !== null && Date.now() - saturatedSince > timeoutMs
+    const slots = slotsStuck
+      ? `unavailable: all ${fastify.config.WORKER_CONCURRENCY} handler slots busy for more than HANDLER_TIMEOUT_MS (${timeoutMs} ms)`
+      : 'free'
     return {
-      ready: storeReady && !shuttingDown,
-      checks: { store: storeState, handlers: fastify.stripeHandlers.types.length, shuttingDown }
+      ready: storeReady && !slotsStuck && !shuttingDown,
+      checks: { store: storeState, handlers: fastify.stripeHandlers.types.length, slots, shuttingDown }
     }
   })
 }

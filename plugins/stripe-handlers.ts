@@ -21,8 +21,11 @@ export interface StripeHandlers {
   has: (type: string) => boolean
   /** The type or pattern of the handler that takes `type`, if any. */
   handlerFor: (type: string) => string | undefined
-  /** Runs the handler for `event.type`; a handler's error propagates to the caller. */
-  dispatch: (event: RoutedEvent, log: FastifyBaseLogger) => Promise<DispatchOutcome>
+  /**
+   * Runs the handler for `event.type`, whose context carries `signal` (one that never fires unless
+   * given); a handler's error propagates to the caller.
+   */
+  dispatch: (event: RoutedEvent, log: FastifyBaseLogger, signal?: AbortSignal) => Promise<DispatchOutcome>
 }
 
 declare module 'fastify' {
@@ -75,7 +78,7 @@ const stripeHandlers: FastifyPluginAsync<StripeHandlersOptions> = async (fastify
     return target ?? undefined
   }
 
-  async function dispatch (event: RoutedEvent, log: FastifyBaseLogger): Promise<DispatchOutcome> {
+  async function dispatch (event: RoutedEvent, log: FastifyBaseLogger, signal = new AbortController().signal): Promise<DispatchOutcome> {
     const target = route(event.type)
     if (target === undefined) {
       log.info({ eventId: event.id, eventType: event.type }, `Unhandled event type: ${event.type}`)
@@ -84,7 +87,7 @@ const stripeHandlers: FastifyPluginAsync<StripeHandlersOptions> = async (fastify
     const eventLog = lazyChildLogger(log, { eventId: event.id, eventType: event.type })
     // The union member for this type is exactly what the handler declared, by the loader's check.
     const handled = isThinEvent(event) ? toNotification(event) : event
-    await target.handler.handle(handled as never, { log: eventLog, eventId: event.id, app: target.scope })
+    await target.handler.handle(handled as never, { log: eventLog, eventId: event.id, app: target.scope, signal })
     return 'handled'
   }
 

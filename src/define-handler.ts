@@ -37,6 +37,13 @@ export interface HandlerContext {
   eventId: string
   /** The handler's own encapsulated Fastify scope, with whatever its `setup` decorated. */
   app: FastifyInstance
+  /**
+   * Fires when this run must stop: at HANDLER_TIMEOUT_MS, when its lease is lost (another worker
+   * may run the event now), or when the instance stops past its grace. Its `reason` says which.
+   * Pass it on to `fetch(url, { signal })` and Stripe calls (`{ signal }` in request options) so
+   * that their work stops with the run; the run already counts as failed once it fires.
+   */
+  signal: AbortSignal
 }
 
 export type HandleStripeEvent<T extends StripeEventPattern> =

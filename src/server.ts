@@ -1,7 +1,8 @@
 // Runs the router: makes the logger, listens, and shuts down gracefully on SIGTERM/SIGINT: readiness
 // turns false, the listener closes, in-flight deliveries are answered, running handlers get
 // SHUTDOWN_GRACE_MS to finish (what does not is released for retry), the store closes, exit 0.
-// A second signal exits at once.
+// A second signal exits at once. An uncaught error shuts down the same way, but the runs it cuts
+// short count as attempts (one from a handler's own callback is failed with that error), exit 1.
 import closeWithGrace from 'close-with-grace'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
@@ -27,8 +28,11 @@ try {
   const { config } = server
   // Margin over the handlers' grace, for answering in-flight deliveries and closing the store.
   closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS + 5_000, logger: server.log }, async function closeServer ({ signal, err }) {
-    if (err !== undefined) server.log.error({ err }, 'Shutting down after an error')
-    else server.log.info({ signal }, 'Shutting down')
+    if (err !== undefined) {
+      // Before the first await: the listener still runs in the async context of the callback that threw.
+      const eventId = server.eventInbox.stoppingAfterError(err)
+      server.log.error({ err, eventId: eventId ?? undefined }, 'Shutting down after an error')
+    } else server.log.info({ signal }, 'Shutting down')
     await opsServer?.close()
     await server.close()
   })

@@ -1,15 +1,16 @@
 // The durable inbox: every verified event is stored before Stripe gets its answer, and its handler
 // runs once per event id, in the background (queued) or before the answer (inline).
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
 import type { StripeHandlers } from '../../plugins/stripe-handlers.js'
 import { EventInProgressError, HandlerFailedError } from '../errors.js'
-import type { NewEvent, StoredEvent } from '../store/event-store.js'
+import { leaseToken, type NewEvent, type StoredEvent } from '../store/event-store.js'
 import type { HealthTrackedStore } from '../store/store-health.js'
 import type { RetryPolicy } from './retry-delay.js'
 import { createLeaseKeeper } from './lease-keeper.js'
-import { runAttempt, type AttemptContext } from './run-attempt.js'
+import { runAttempt, type AttemptContext, type Run, type RunFault } from './run-attempt.js'
 import { startEventWorker, type EventWorker, type WorkerOptions } from './event-worker.js'
 import { eventAccount, eventApiVersion, eventCreatedSeconds, type RoutedEvent } from '../routed-event.js'
 
@@ -32,8 +33,20 @@ export interface EventInbox {
   receive: (event: RoutedEvent, payload: Buffer, log: FastifyBaseLogger) => Promise<ReceiveOutcome>
   /** Resolves when every stored event is settled: for tests in queued mode. */
   drain: (timeoutMs?: number) => Promise<void>
-  /** Stops the workers, letting running handlers finish within `graceMs`. */
+  /**
+   * Stops the workers, letting running handlers finish within `graceMs`. After `stoppingAfterError`
+   * the runs cut short count as failed attempts; after a clean stop they are released uncounted.
+   */
   stop: (graceMs: number) => Promise<void>
+  /**
+   * Called synchronously from an `uncaughtException` or `unhandledRejection` listener, before the
+   * stop: when the error came from a handler's own callback, logs it with the event id and fails
+   * that run with it (recorded as its attempt's error). Returns the event id, or null when the error
+   * belongs to no run. Either way the coming stop is error-triggered.
+   */
+  stoppingAfterError: (error: unknown) => string | null
+  /** Since when every handler slot has been busy (ms since the epoch); null while one is free or without workers. */
+  saturatedSince: () => number | null
   readonly store: HealthTrackedStore | null
 }
 
@@ -41,11 +54,15 @@ export interface GuardOptions {
   livemode: LivemodeGuard
   /** Told of every handler run: its event type, outcome and duration in seconds. */
   observeAttempt?: (type: string, outcome: string, seconds: number) => void
+  /** Told of every run that was slow, timed out, lost its lease, ... (see RunFault). */
+  countRunFault?: (type: string, fault: RunFault) => void
 }
 
 export interface InboxOptions extends WorkerOptions, GuardOptions {
   mode: 'queued' | 'inline'
   leaseMs: number
+  /** How long one handler run may take, in milliseconds (HANDLER_TIMEOUT_MS). */
+  handlerTimeoutMs: number
   retry: RetryPolicy
 }
 
@@ -83,6 +100,8 @@ export function createDirectInbox (handlers: StripeHandlers, guards: GuardOption
     },
     drain: async () => {},
     stop: async () => {},
+    stoppingAfterError: () => null,
+    saturatedSince: () => null,
     store: null
   }
 }
@@ -94,16 +113,28 @@ export function createStoredInbox (
   log: FastifyBaseLogger
 ): EventInbox {
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
+  // Every claim's lease token is unique: the instance and a count of its claims.
+  let claims = 0
+  const nextLease = (): string => leaseToken(owner, ++claims)
+  const pastGrace = new AbortController()
+  const runScope = new AsyncLocalStorage<Run>()
   const context: AttemptContext = {
     store,
     handlers,
     owner,
+    nextLease,
     leaseMs: options.leaseMs,
+    handlerTimeoutMs: options.handlerTimeoutMs,
     retry: options.mode === 'queued' ? options.retry : null,
-    leases: createLeaseKeeper(store, owner, options.leaseMs, log),
-    observeAttempt: options.observeAttempt
+    leases: createLeaseKeeper(store, options.leaseMs, log),
+    runs: new Map(),
+    runScope,
+    pastGrace: pastGrace.signal,
+    observeAttempt: options.observeAttempt,
+    countRunFault: options.countRunFault
   }
-  const worker: EventWorker = startEventWorker(context, options, log)
+  const worker: EventWorker = startEventWorker(context, { ...options, onPastGrace: () => pastGrace.abort() }, log)
+  let afterError = false
 
   // Stored, and settled at once: no handler will run for it (LIVEMODE guard, or no handler for its type).
   async function storeSettled (newEvent: NewEvent, status: 'ignored' | 'unhandled', logIt: () => void): Promise<ReceiveOutcome> {
@@ -138,8 +169,9 @@ export function createStoredInbox (
   async function insertClaimed (newEvent: NewEvent): Promise<StoredEvent | null> {
     const now = Date.now()
     const leaseExpiresAt = now + options.leaseMs
-    if (!(await store.insert(newEvent, { status: 'processing', owner, leaseExpiresAt }))) return null
-    return { ...newEvent, status: 'processing', attempts: 1, lastError: null, nextAttemptAt: leaseExpiresAt, leaseOwner: owner, leaseExpiresAt, handledAt: null }
+    const lease = nextLease()
+    if (!(await store.insert(newEvent, { status: 'processing', owner: lease, leaseExpiresAt }))) return null
+    return { ...newEvent, status: 'processing', attempts: 1, lastError: null, nextAttemptAt: leaseExpiresAt, leaseOwner: lease, leaseExpiresAt, handledAt: null }
   }
 
   // Claimed at insert, so that no worker can take it between the insert and the handler.
@@ -147,7 +179,7 @@ export function createStoredInbox (
     const inserted = await insertClaimed(newEvent)
     if (inserted !== null) return inserted
     const now = Date.now()
-    const claimed = await store.claim(newEvent.id, owner, now, now + options.leaseMs)
+    const claimed = await store.claim(newEvent.id, nextLease(), now, now + options.leaseMs)
     if (claimed !== null) return claimed
     const existing = await store.get(newEvent.id)
     if (existing?.status === 'processing') throw new EventInProgressError(newEvent.id)
@@ -158,7 +190,7 @@ export function createStoredInbox (
     const claimed = await claimInline(newEvent)
     if (claimed === 'duplicate') return 'duplicate'
     const { result, error } = await runAttempt(context, claimed, event, eventLog)
-    if (result.status === 'failed') {
+    if (result === null || result.status === 'failed') {
       eventLog.error({ err: error, eventId: event.id, eventType: event.type }, `Handler for ${event.type} failed`)
       throw new HandlerFailedError(event.type)
     }
@@ -184,9 +216,21 @@ export function createStoredInbox (
     },
     drain: worker.drain,
     stop: async (graceMs) => {
-      await worker.stop(graceMs)
+      await worker.stop(graceMs, afterError)
       context.leases.stop()
     },
+    stoppingAfterError: (error) => {
+      afterError = true
+      // Node runs these listeners in the async context of the callback that threw.
+      const run = runScope.getStore()
+      if (run === undefined) return null
+      context.countRunFault?.(run.type, 'uncaught')
+      log.error({ err: error, eventId: run.eventId, eventType: run.type },
+        `A callback of the handler for ${run.type} threw outside its promise; its run is recorded as failed before the instance stops`)
+      run.controller.abort(error)
+      return run.eventId
+    },
+    saturatedSince: worker.saturatedSince,
     store
   }
 }

@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { StoredEvent } from '../store/event-store.js'
 import { lazyChildLogger } from '../lazy-child-logger.js'
 import { runAttempt, type AttemptContext } from './run-attempt.js'
+import { RunReleasedError, StoppedAfterErrorError } from './run-aborts.js'
 import type { RoutedEvent } from '../routed-event.js'
 
 export interface WorkerOptions {
@@ -11,6 +12,11 @@ export interface WorkerOptions {
   pollIntervalMs: number
   /** Settled events older than this many days are pruned; 0 keeps them. */
   retentionDays: number
+}
+
+interface WorkerHooks extends WorkerOptions {
+  /** Called when a stop's grace is over and runs are still going: ends not recorded by now are given up. */
+  onPastGrace: () => void
 }
 
 export interface EventWorker {
@@ -27,15 +33,23 @@ export interface EventWorker {
   runReserved: (event: StoredEvent, parsed: RoutedEvent) => void
   /** Resolves once no event is pending or being handled anywhere in the store (the test kit's wait). */
   drain: (timeoutMs?: number) => Promise<void>
-  /** Stops claiming; waits up to `graceMs` for running handlers, then releases what did not finish. */
-  stop: (graceMs: number) => Promise<void>
+  /**
+   * Stops claiming; waits up to `graceMs` for running handlers, then aborts what did not finish:
+   * after a clean stop its events are released uncounted, after an error (`afterError`) each cut-short
+   * run is recorded as a failed attempt, so that a poison event still reaches MAX_ATTEMPTS.
+   */
+  stop: (graceMs: number, afterError: boolean) => Promise<void>
+  /** Since when every handler slot has been busy (ms since the epoch), or null while one is free. */
+  saturatedSince: () => number | null
 }
 
 const pruneEveryMs = 60 * 60 * 1000
+// How long a stop waits, past its grace, for aborted runs to record their ends.
+const recordAfterAbortMs = 3_000
 const dayMs = 24 * 60 * 60 * 1000
 const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
 
-export function startEventWorker (context: AttemptContext, options: WorkerOptions, log: FastifyBaseLogger): EventWorker {
+export function startEventWorker (context: AttemptContext, options: WorkerHooks, log: FastifyBaseLogger): EventWorker {
   const running = new Set<Promise<void>>()
   let reserved = 0
   let stopped = false
@@ -45,12 +59,15 @@ export function startEventWorker (context: AttemptContext, options: WorkerOption
   let claiming = false
   let claimAgain = false
   let lastPrune = 0
+  // When each slot's current run started: the oldest is how long the slots have all been busy.
+  const slotStarts = new Map<Promise<void>, number>()
 
   async function handle (event: StoredEvent, parsed: RoutedEvent): Promise<void> {
     // The handler's own logger adds eventId and eventType; this one adds which attempt it is.
     const attemptLog = lazyChildLogger(log, { attempt: event.attempts })
     const { result, error } = await runAttempt(context, event, parsed, attemptLog)
     const ids = { eventId: event.id, eventType: event.type }
+    if (result === null) return
     if (result.status === 'pending') {
       attemptLog.warn({ ...ids, err: error, retryAt: new Date(result.nextAttemptAt).toISOString() }, `Handler for ${event.type} failed; will retry`)
     } else if (result.status === 'failed') {
@@ -59,20 +76,42 @@ export function startEventWorker (context: AttemptContext, options: WorkerOption
   }
 
   function track (event: StoredEvent, parsed?: RoutedEvent): void {
+    // Still running (or recording its end) here, and claimed again once its lease ran out: the run
+    // goes on under the new claim rather than starting a second one.
+    const current = context.runs.get(event.id)
+    if (current !== undefined) {
+      current.lease = event.leaseOwner ?? current.lease
+      log.warn({ eventId: event.id, attempt: event.attempts }, 'Re-claimed an event this instance is still running or recording; its run keeps the new lease')
+      return
+    }
     const work = handle(event, parsed ?? JSON.parse(event.payload.toString('utf8')) as RoutedEvent)
       .catch((error: unknown) => log.error({ err: error, eventId: event.id }, 'Could not record an attempt; the lease will expire and the event will be retried'))
       .finally(() => {
         running.delete(work)
+        slotStarts.delete(work)
         if (backlog) claimIfFree()
       })
     running.add(work)
+    slotStarts.set(work, Date.now())
+  }
+
+  // The cap at claim time: an event whose last allowed run's process stopped is failed, not run again.
+  async function failAbandoned (): Promise<void> {
+    if (context.retry === null) return
+    for (const event of await context.store.failAbandoned(Date.now(), context.retry.maxAttempts)) {
+      context.countRunFault?.(event.type, 'abandoned')
+      log.error({ eventId: event.id, eventType: event.type, attempts: event.attempts, lastError: event.lastError },
+        `Event marked failed: the process running it stopped during attempt ${event.attempts} of MAX_ATTEMPTS`)
+    }
   }
 
   async function claimWhileFree (): Promise<void> {
+    await failAbandoned()
     while (!stopped && busy() < options.concurrency) {
       const now = Date.now()
       const wanted = options.concurrency - busy()
-      const batch = await context.store.claimDue(context.owner, now, now + context.leaseMs, wanted)
+      const lease = context.nextLease()
+      const batch = await context.store.claimDue(lease, now, now + context.leaseMs, wanted, context.retry?.maxAttempts)
       // Fewer than asked: nothing more is due. Until the next poll or pending insert, a freed slot
       // need not ask the store again (a query per handled event showed on the hot path).
       if (batch.length < wanted) backlog = false
@@ -130,15 +169,31 @@ export function startEventWorker (context: AttemptContext, options: WorkerOption
     }
   }
 
-  async function stop (graceMs: number): Promise<void> {
+  async function waitForRuns (ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const over = new Promise((resolve) => { timer = setTimeout(resolve, ms) })
+    await Promise.race([Promise.allSettled([...running]), over])
+    clearTimeout(timer)
+  }
+
+  async function stop (graceMs: number, afterError: boolean): Promise<void> {
     stopped = true
     clearInterval(poll)
-    let graceTimer: NodeJS.Timeout | undefined
-    const graceOver = new Promise((resolve) => { graceTimer = setTimeout(resolve, graceMs) })
-    await Promise.race([Promise.allSettled([...running]), graceOver])
-    clearTimeout(graceTimer)
-    const released = await context.store.releaseLeases(context.owner)
+    await waitForRuns(graceMs)
+    if (context.runs.size > 0) {
+      for (const run of context.runs.values()) {
+        run.controller.abort(afterError ? new StoppedAfterErrorError() : new RunReleasedError())
+      }
+      options.onPastGrace()
+      await waitForRuns(recordAfterAbortMs)
+    }
+    const released = await context.store.releaseLeases(context.owner, afterError)
     if (released > 0) log.warn({ released }, `Released ${released} events whose handlers did not finish in time; they will be retried`)
+  }
+
+  function saturatedSince (): number | null {
+    if (busy() < options.concurrency || reserved > 0) return null
+    return Math.max(...slotStarts.values())
   }
 
   function reserveSlot (): boolean {
@@ -157,5 +212,5 @@ export function startEventWorker (context: AttemptContext, options: WorkerOption
     track(event, parsed)
   }
 
-  return { wake, reserveSlot, releaseSlot, runReserved, drain, stop }
+  return { wake, reserveSlot, releaseSlot, runReserved, drain, stop, saturatedSince }
 }

@@ -4,33 +4,48 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { EventStore } from '../store/event-store.js'
 
+/** A run whose lease is kept: its lease token may change (a re-claim of its own event adopts the new one). */
+export interface LeasedRun {
+  readonly eventId: string
+  lease: string
+  /** Called once the store says the claim was lost: another worker may run the event now. */
+  leaseLost: () => void
+}
+
 export interface LeaseKeeper {
-  /** Renews `eventId`'s lease while it runs; call the returned function when it is done. */
-  hold: (eventId: string) => () => void
+  /** Renews `run`'s lease while it runs (or while its end is being recorded); call the returned function when done. */
+  hold: (run: LeasedRun) => () => void
   stop: () => void
 }
 
-export function createLeaseKeeper (store: EventStore, owner: string, leaseMs: number, log: FastifyBaseLogger): LeaseKeeper {
+export function createLeaseKeeper (store: EventStore, leaseMs: number, log: FastifyBaseLogger): LeaseKeeper {
   // Each running event and when its lease was last renewed.
-  const running = new Map<string, number>()
+  const running = new Map<LeasedRun, number>()
   const renewEveryMs = Math.max(10, Math.floor(leaseMs / 3))
 
   const timer = setInterval(() => {
     const now = Date.now()
-    for (const [eventId, renewedAt] of running) {
+    for (const [run, renewedAt] of running) {
       if (now - renewedAt < renewEveryMs) continue
-      running.set(eventId, now)
-      store.renewLease(eventId, owner, now + leaseMs)
-        .then((held) => { if (!held) log.warn({ eventId }, 'Lost the lease on an event whose handler is still running') })
-        .catch((error: unknown) => log.warn({ err: error, eventId }, 'Could not renew an event lease'))
+      running.set(run, now)
+      const lease = run.lease
+      store.renewLease(run.eventId, lease, now + leaseMs)
+        .then((held) => {
+          // A renewal that raced an adoption of a newer claim says nothing about the newer one.
+          if (held || !running.has(run) || run.lease !== lease) return
+          running.delete(run)
+          log.warn({ eventId: run.eventId, lease }, 'Lost the lease on an event whose handler is still running; its run is aborted and cannot settle the event')
+          run.leaseLost()
+        })
+        .catch((error: unknown) => log.warn({ err: error, eventId: run.eventId }, 'Could not renew an event lease'))
     }
   }, Math.max(5, Math.floor(renewEveryMs / 2)))
   timer.unref()
 
   return {
-    hold: (eventId) => {
-      running.set(eventId, Date.now())
-      return () => running.delete(eventId)
+    hold: (run) => {
+      running.set(run, Date.now())
+      return () => running.delete(run)
     },
     stop: () => clearInterval(timer)
   }

@@ -1,26 +1,53 @@
-// One attempt at one stored event: run its handler, record the attempt, and say where the event
-// goes next. Shared by the inline path and the queue's workers, so both follow the same rules.
+// One attempt at one stored event: run its handler under its lease and its deadline, record the
+// attempt, and say where the event goes next. Shared by the inline path and the queue's workers, so
+// both follow the same rules: every run ends (HANDLER_TIMEOUT_MS), only the newest claim settles the
+// event, and a known end is recorded, retried until the store answers, never silently dropped.
+import type { AsyncLocalStorage } from 'node:async_hooks'
 import type { FastifyBaseLogger } from 'fastify'
 import type { StripeHandlers } from '../../plugins/stripe-handlers.js'
-import type { AttemptResult, EventStore, StoredEvent } from '../store/event-store.js'
-import type { LeaseKeeper } from './lease-keeper.js'
+import type { Attempt, AttemptOutcome, AttemptResult, EventStore, StoredEvent } from '../store/event-store.js'
+import type { LeaseKeeper, LeasedRun } from './lease-keeper.js'
 import { retryDelayMs, type RetryPolicy } from './retry-delay.js'
+import { HandlerTimeoutError, LeaseLostError, RunReleasedError } from './run-aborts.js'
 import type { RoutedEvent } from '../routed-event.js'
+
+/** What the metrics count about runs: slow (past half the timeout), timed out, lease lost, ... */
+export type RunFault = 'slow' | 'timed_out' | 'lease_lost' | 'uncaught' | 'suspected_duplicate' | 'abandoned'
+
+/** One run of a handler in this instance, from its start until its end is recorded (or given up). */
+export interface Run extends LeasedRun {
+  readonly type: string
+  readonly startedAt: number
+  /** Its signal is the handler's `context.signal`; its reason, once aborted, is the run's error. */
+  readonly controller: AbortController
+}
 
 export interface AttemptContext {
   store: EventStore
   handlers: StripeHandlers
   owner: string
+  /** A new lease token for a claim: unique to this instance and this claim. */
+  nextLease: () => string
   leaseMs: number
+  /** How long one run may take, in milliseconds. */
+  handlerTimeoutMs: number
   /** Queued: failures are retried with backoff up to maxAttempts, then marked failed. Inline: marked failed at once, for Stripe to redeliver. */
   retry: RetryPolicy | null
   leases: LeaseKeeper
+  /** This instance's runs not yet ended, by event id: a re-claim of one adopts its new lease instead of running it again. */
+  runs: Map<string, Run>
+  /** The run each handler callback belongs to, so that an error thrown from a handler's own timer finds its event. */
+  runScope: AsyncLocalStorage<Run>
+  /** Aborted when the instance stops past its grace: an end that cannot be recorded by then is given up. */
+  pastGrace: AbortSignal
   observeAttempt?: (type: string, outcome: string, seconds: number) => void
+  countRunFault?: (type: string, fault: RunFault) => void
 }
 
 export interface AttemptReport {
-  result: AttemptResult
-  /** The handler's error, when it threw. */
+  /** Where the run left the event; null when it did not run to a recorded end (released, or its lease expired before it started). */
+  result: AttemptResult | null
+  /** The handler's error (or why its run was cut short), when it failed. */
   error?: unknown
 }
 
@@ -35,6 +62,78 @@ function nextStep (event: StoredEvent, error: unknown, retry: RetryPolicy | null
   return { status: 'pending', error: described, nextAttemptAt: now + retryDelayMs(event.attempts, retry) }
 }
 
+/** Rejects with the signal's reason once it aborts. */
+async function abortion (signal: AbortSignal): Promise<never> {
+  return await new Promise((_resolve, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+  })
+}
+
+/** Waits `ms`, or less if `signal` aborts first. */
+async function pause (ms: number, signal: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+    function done (): void {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+  })
+}
+
+const recordRetryMs = { first: 100, max: 5_000 }
+
+/**
+ * Records the run's end, retrying with back-off while the store refuses (the lease is kept renewed
+ * meanwhile), until it answers or the instance stops past its grace. True when the run's claim
+ * settled the event, false when a newer claim had taken it (or recording was given up).
+ */
+async function recordEnd (context: AttemptContext, run: Run, attempt: Omit<Attempt, 'worker'>, result: AttemptResult, log: FastifyBaseLogger): Promise<boolean> {
+  const ids = { eventId: run.eventId, eventType: run.type }
+  for (let failures = 0; ; failures++) {
+    try {
+      const held = await context.store.finishAttempt({ ...attempt, worker: run.lease }, result)
+      if (failures > 0) log.info({ ...ids, failures }, 'Recorded the end of a run once the store answered again')
+      return held
+    } catch (error) {
+      if (context.pastGrace.aborted) {
+        if (result.status === 'handled') {
+          context.countRunFault?.(run.type, 'suspected_duplicate')
+          log.error({ ...ids, err: error }, 'Suspected duplicate: the handler succeeded but the instance stopped before the store recorded it; the event will run again')
+        } else {
+          log.error({ ...ids, err: error }, 'The instance stopped before the store recorded the end of a run; the event will run again')
+        }
+        return false
+      }
+      if (failures === 0) log.warn({ ...ids, err: error }, 'Could not record the end of a run; keeping its lease and retrying until the store answers')
+      await pause(Math.min(recordRetryMs.max, recordRetryMs.first * 2 ** Math.min(failures, 16)), context.pastGrace)
+    }
+  }
+}
+
+/** Runs the handler until it settles or the run's signal aborts (timeout, lost lease, stop, an uncaught error of its own). */
+async function runHandler (context: AttemptContext, run: Run, parsed: RoutedEvent, log: FastifyBaseLogger): Promise<AttemptResult['status'] | never> {
+  const timeoutMs = context.handlerTimeoutMs
+  const ids = { eventId: run.eventId, eventType: run.type }
+  const halfway = setTimeout(() => {
+    context.countRunFault?.(run.type, 'slow')
+    log.warn({ ...ids, elapsedMs: Date.now() - run.startedAt, timeoutMs }, `Handler for ${run.type} has run for over half of HANDLER_TIMEOUT_MS`)
+  }, timeoutMs / 2)
+  const deadline = setTimeout(() => {
+    context.countRunFault?.(run.type, 'timed_out')
+    run.controller.abort(new HandlerTimeoutError(timeoutMs))
+  }, timeoutMs)
+  try {
+    const signal = run.controller.signal
+    const handled = context.runScope.run(run, async () => await context.handlers.dispatch(parsed, log, signal))
+    return await Promise.race([handled, abortion(signal)])
+  } finally {
+    clearTimeout(halfway)
+    clearTimeout(deadline)
+  }
+}
+
 export async function runAttempt (
   context: AttemptContext,
   event: StoredEvent,
@@ -42,28 +141,47 @@ export async function runAttempt (
   log: FastifyBaseLogger
 ): Promise<AttemptReport> {
   const startedAt = Date.now()
-  const releaseLease = context.leases.hold(event.id)
-  let report: AttemptReport
+  const ids = { eventId: event.id, eventType: event.type }
+  // A claim made before the event loop stalled (a handler blocking it) may have expired by now:
+  // another worker may hold the event already, so this one must not start it.
+  if (event.leaseExpiresAt !== null && startedAt >= event.leaseExpiresAt) {
+    log.warn(ids, 'The lease on a claimed event expired before its run started; not running it')
+    return { result: null }
+  }
+  const controller = new AbortController()
+  const run: Run = {
+    eventId: event.id,
+    type: event.type,
+    lease: event.leaseOwner ?? '',
+    startedAt,
+    controller,
+    leaseLost: () => {
+      context.countRunFault?.(event.type, 'lease_lost')
+      controller.abort(new LeaseLostError())
+    }
+  }
+  context.runs.set(event.id, run)
+  const releaseLease = context.leases.hold(run)
   try {
-    const outcome = await context.handlers.dispatch(parsed, log)
-    report = { result: { status: outcome } }
-  } catch (error) {
-    report = { result: nextStep(event, error, context.retry, Date.now()), error }
+    let result: AttemptResult
+    let error: unknown
+    try {
+      const outcome = await runHandler(context, run, parsed, log)
+      result = { status: outcome as 'handled' | 'unhandled' }
+    } catch (thrown) {
+      if (thrown instanceof RunReleasedError) return { result: null, error: thrown }
+      error = thrown
+      result = nextStep(event, thrown, context.retry, Date.now())
+    }
+    const finishedAt = Date.now()
+    const outcome: AttemptOutcome = result.status === 'handled' || result.status === 'unhandled' ? result.status : 'failed'
+    context.observeAttempt?.(event.type, outcome, (finishedAt - startedAt) / 1000)
+    const attempt = { eventId: event.id, attempt: event.attempts, startedAt, finishedAt, outcome, error: 'error' in result ? result.error : null }
+    const held = await recordEnd(context, run, attempt, result, log)
+    if (!held && !context.pastGrace.aborted) log.warn(ids, 'The event\'s lease was lost while its handler ran; this run was recorded in its history but a newer claim settles the event')
+    return { result, error }
   } finally {
     releaseLease()
+    if (context.runs.get(event.id) === run) context.runs.delete(event.id)
   }
-  const finishedAt = Date.now()
-  const status = report.result.status
-  context.observeAttempt?.(event.type, status === 'handled' || status === 'unhandled' ? status : 'failed', (finishedAt - startedAt) / 1000)
-  const held = await context.store.finishAttempt({
-    eventId: event.id,
-    attempt: event.attempts,
-    worker: context.owner,
-    startedAt,
-    finishedAt,
-    outcome: status === 'handled' || status === 'unhandled' ? status : 'failed',
-    error: 'error' in report.result ? report.result.error : null
-  }, report.result)
-  if (!held) log.warn({ eventId: event.id }, 'The event\'s lease expired while its handler ran; another worker may have run it too')
-  return report
 }

@@ -49,7 +49,7 @@ const settleEventsSql = byRowCount((rows) => `UPDATE stripe_events AS e
   SET status = v.column3, last_error = v.column4, next_attempt_at = v.column5, handled_at = v.column6,
       lease_owner = NULL, lease_expires_at = NULL
   FROM (VALUES ${valuesList(rows, 6, ['TEXT', 'TEXT', 'TEXT', 'TEXT', 'BIGINT', 'BIGINT'])}) AS v
-  WHERE e.id = v.column1 AND e.status = 'processing' AND e.lease_owner = v.column2
+  WHERE e.id = v.column1 AND e.status IN ('processing', 'failed') AND e.lease_owner = v.column2
   RETURNING id`)
 
 interface Planned {
@@ -124,8 +124,9 @@ function planInserts (inserts: Insert[]): Planned {
   }
 }
 
-// The attempts' history rows, and the status changes, each applied only where the worker still
-// holds the lease. VALUES columns are column1, column2... in both SQLite and PostgreSQL.
+// The attempts' history rows, and the status changes, each applied only where the run's lease token
+// is still the event's newest claim (a failed event keeps one only when failed by failAbandoned, while
+// that last run may still be alive). VALUES columns are column1, column2... in both SQLite and PostgreSQL.
 function planFinishes (finishes: Finish[]): Planned {
   if (finishes.length === 0) return { statements: [], answer: () => [] }
   const attemptParams: SqlValue[] = []

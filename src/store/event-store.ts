@@ -63,6 +63,27 @@ export interface EventFilter {
   limit?: number
 }
 
+/** An event failed at claim time: its last allowed run's lease expired without an end recorded. */
+export interface AbandonedEvent {
+  id: string
+  type: string
+  attempts: number
+  lastError: string
+}
+
+/**
+ * The lease token of one claim by `owner` (an instance): stored in lease_owner, it fences the claim,
+ * since renewals and ends of attempts must name it. `claim` distinguishes claims by the same owner.
+ */
+export function leaseToken (owner: string, claim: number): string {
+  return `${leaseTokenPrefix(owner)}${claim}`
+}
+
+/** What every lease token of `owner` starts with. */
+export function leaseTokenPrefix (owner: string): string {
+  return `${owner}#`
+}
+
 export interface EventStore {
   readonly kind: 'sqlite' | 'postgres'
   /** Creates or migrates the schema; safe to run from several replicas at once. */
@@ -74,14 +95,28 @@ export interface EventStore {
    * someone else (pending, failed, or an expired lease). Null when it cannot be claimed.
    */
   claim: (id: string, owner: string, now: number, leaseExpiresAt: number) => Promise<StoredEvent | null>
-  /** Claims up to `limit` events that are due (pending and due, or with an expired lease). */
-  claimDue: (owner: string, now: number, leaseExpiresAt: number, limit: number) => Promise<StoredEvent[]>
-  /** Extends a lease still held by `owner`; false when it was lost. */
-  renewLease: (id: string, owner: string, leaseExpiresAt: number) => Promise<boolean>
-  /** Records an attempt and moves the event on, if `owner` still holds it; false when the lease was lost. */
+  /**
+   * Claims up to `limit` events that are due (pending and due, or with an expired lease) under the
+   * lease token `lease`, skipping events that already ran `maxAttempts` times (none by default).
+   */
+  claimDue: (lease: string, now: number, leaseExpiresAt: number, limit: number, maxAttempts?: number) => Promise<StoredEvent[]>
+  /**
+   * Marks failed (at most 100 per call) the events whose run number `maxAttempts` or later lost its
+   * lease without recording an end (its process stopped): applying the cap at claim time.
+   */
+  failAbandoned: (now: number, maxAttempts: number) => Promise<AbandonedEvent[]>
+  /** Extends the lease whose token is `lease`; false when that claim was lost. */
+  renewLease: (id: string, lease: string, leaseExpiresAt: number) => Promise<boolean>
+  /**
+   * Records an attempt (always: the history keeps every run) and moves the event on if
+   * `attempt.worker`, the run's lease token, is still the event's newest claim; false when it is not.
+   */
   finishAttempt: (attempt: Attempt, result: AttemptResult) => Promise<boolean>
-  /** Gives back every lease `owner` holds, so that other workers take those events at once. */
-  releaseLeases: (owner: string) => Promise<number>
+  /**
+   * Gives back every lease of `owner`'s tokens, so that other workers take those events at once; the
+   * interrupted runs count against MAX_ATTEMPTS only when `counted` (a stop after an error).
+   */
+  releaseLeases: (owner: string, counted?: boolean) => Promise<number>
   get: (id: string) => Promise<StoredEvent | null>
   attempts: (id: string) => Promise<Attempt[]>
   list: (filter: EventFilter) => Promise<StoredEvent[]>

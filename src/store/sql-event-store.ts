@@ -2,6 +2,7 @@
 // JavaScript, decides who runs an event: a duplicate delivery, a second worker or a second replica
 // finds the row already taken.
 import type {
+  AbandonedEvent,
   Attempt,
   AttemptResult,
   EventFilter,
@@ -11,7 +12,7 @@ import type {
   NewEvent,
   StoredEvent
 } from './event-store.js'
-import { eventStatuses } from './event-store.js'
+import { eventStatuses, leaseTokenPrefix } from './event-store.js'
 import { migrations } from './schema.js'
 import { createBatchedWrites } from './batched-writes.js'
 import type { SqlClient, SqlRow, SqlStatement, SqlValue } from './sql-client.js'
@@ -71,7 +72,12 @@ function whereClause (filter: EventFilter, firstParam = 1): { sql: string, param
   return { sql: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, params }
 }
 
+// lease_owner holds the claim's lease token, not just the instance: renewals and ends of attempts
+// must name it, so a run whose lease was lost can neither renew nor settle a newer claim.
 const claimSet = "status = 'processing', lease_owner = $1, lease_expires_at = $2, next_attempt_at = $2, attempts = attempts + 1"
+
+// The largest INTEGER both databases compare against attempts: "no cap".
+const noAttemptCap = 2_147_483_647
 
 export function createSqlEventStore (client: SqlClient): EventStore {
   const { dialect } = client
@@ -130,19 +136,36 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     return (await attachPayloads(rows))[0] ?? null
   }
 
-  async function claimDue (owner: string, now: number, leaseExpiresAt: number, limit: number): Promise<StoredEvent[]> {
+  async function claimDue (lease: string, now: number, leaseExpiresAt: number, limit: number, maxAttempts = noAttemptCap): Promise<StoredEvent[]> {
     const rows = await client.query({
       sql: `UPDATE stripe_events SET ${claimSet}
             WHERE id IN (
               SELECT id FROM stripe_events
-              WHERE status IN ('pending', 'processing') AND next_attempt_at <= $3
+              WHERE status IN ('pending', 'processing') AND next_attempt_at <= $3 AND attempts < $5
               ORDER BY next_attempt_at
               LIMIT $4 ${dialect.skipLocked}
             )
             RETURNING ${columns}`,
-      params: [owner, leaseExpiresAt, now, limit]
+      params: [lease, leaseExpiresAt, now, limit, maxAttempts]
     })
     return await attachPayloads(rows)
+  }
+
+  async function failAbandoned (now: number, maxAttempts: number): Promise<AbandonedEvent[]> {
+    // The last claim's token stays in lease_owner: should that run still be alive (a blocked event
+    // loop, not a crash), it may yet record its end, as the newest claim; no older one can.
+    const rows = await client.query({
+      sql: `UPDATE stripe_events SET status = 'failed', lease_expires_at = NULL, next_attempt_at = $1,
+              last_error = 'the process running it stopped during attempt ' || attempts || COALESCE('; last error: ' || last_error, '')
+            WHERE id IN (
+              SELECT id FROM stripe_events
+              WHERE status = 'processing' AND next_attempt_at <= $1 AND attempts >= $2
+              LIMIT 100 ${dialect.skipLocked}
+            )
+            RETURNING id, type, attempts, last_error`,
+      params: [now, maxAttempts]
+    })
+    return rows.map((row) => ({ id: row.id as string, type: row.type as string, attempts: Number(row.attempts), lastError: row.last_error as string }))
   }
 
   async function renewLease (id: string, owner: string, leaseExpiresAt: number): Promise<boolean> {
@@ -158,13 +181,14 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     return await writes.add({ kind: 'finish', attempt, result })
   }
 
-  async function releaseLeases (owner: string): Promise<number> {
-    // The interrupted attempt did not finish, so it does not count against the event's attempts.
+  async function releaseLeases (owner: string, counted = false): Promise<number> {
+    // A clean stop's interrupted attempt did not finish, so it does not count against the event's
+    // attempts; one cut short by an error does, or a poison event would never reach MAX_ATTEMPTS.
     const rows = await client.query({
       sql: `UPDATE stripe_events SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL,
-              attempts = attempts - 1, next_attempt_at = $2
-            WHERE status = 'processing' AND lease_owner = $1 RETURNING id`,
-      params: [owner, Date.now()]
+              attempts = attempts - $3, next_attempt_at = $2
+            WHERE status = 'processing' AND substr(lease_owner, 1, length($1)) = $1 RETURNING id`,
+      params: [leaseTokenPrefix(owner), Date.now(), counted ? 0 : 1]
     })
     return rows.length
   }
@@ -248,6 +272,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     insert,
     claim,
     claimDue,
+    failAbandoned,
     renewLease,
     finishAttempt,
     releaseLeases,

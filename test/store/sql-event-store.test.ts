@@ -1,7 +1,7 @@
 // The store's contract, run against the real SQLite file and the real PostgreSQL alike.
 import { join } from 'node:path'
 import { test, type Test } from 'tap'
-import type { EventStore, NewEvent } from '../../src/store/event-store.js'
+import { leaseToken, type EventStore, type NewEvent } from '../../src/store/event-store.js'
 import { openPostgresClient } from '../../src/store/postgres-client.js'
 import { powerOfTwoChunks } from '../../src/store/batched-writes.js'
 import { createSqlEventStore } from '../../src/store/sql-event-store.js'
@@ -145,11 +145,52 @@ for (const [backend, open] of Object.entries(backends)) {
     const store = await ready(t, open)
     if (store === null) return
     const now = Date.now()
-    await store.insert(newEvent('evt_mine'), { status: 'processing', owner: 'stopping', leaseExpiresAt: now + 60_000 })
-    await store.insert(newEvent('evt_theirs'), { status: 'processing', owner: 'other', leaseExpiresAt: now + 60_000 })
-    t.equal(await store.releaseLeases('stopping'), 1)
-    t.match(await store.get('evt_mine'), { status: 'pending', attempts: 0, leaseOwner: null })
-    t.match(await store.get('evt_theirs'), { status: 'processing', leaseOwner: 'other' })
+    await store.insert(newEvent('evt_mine'), { status: 'processing', owner: leaseToken('stopping', 1), leaseExpiresAt: now + 60_000 })
+    await store.insert(newEvent('evt_crashed'), { status: 'processing', owner: leaseToken('crashing', 7), leaseExpiresAt: now + 60_000 })
+    await store.insert(newEvent('evt_theirs'), { status: 'processing', owner: leaseToken('stopping-too', 1), leaseExpiresAt: now + 60_000 })
+    t.equal(await store.releaseLeases('stopping'), 1, 'only the stopping owner\'s tokens')
+    t.match(await store.get('evt_mine'), { status: 'pending', attempts: 0, leaseOwner: null }, 'a clean stop gives the attempt back')
+    t.match(await store.get('evt_theirs'), { status: 'processing', leaseOwner: leaseToken('stopping-too', 1) })
+    t.equal(await store.releaseLeases('crashing', true), 1)
+    t.match(await store.get('evt_crashed'), { status: 'pending', attempts: 1, leaseOwner: null }, 'a stop after an error counts the attempt')
+  })
+
+  test(`${backend}: a lost claim is fenced: its run is in the history but cannot renew or settle the newer claim`, async (t) => {
+    const store = await ready(t, open)
+    if (store === null) return
+    const now = Date.now()
+    await store.insert(newEvent('evt_fenced'), { status: 'processing', owner: leaseToken('a', 1), leaseExpiresAt: now + 1000 })
+    const reclaimed = await store.claimDue(leaseToken('a', 2), now + 2000, now + 60_000, 10)
+    t.match(reclaimed, [{ id: 'evt_fenced', attempts: 2, leaseOwner: leaseToken('a', 2) }], 'the same instance re-claims under a new token')
+    t.equal(await store.renewLease('evt_fenced', leaseToken('a', 1), now + 90_000), false, 'the old token cannot renew')
+    t.equal(await store.finishAttempt(
+      { eventId: 'evt_fenced', attempt: 1, worker: leaseToken('a', 1), startedAt: now, finishedAt: now + 2500, outcome: 'handled', error: null },
+      { status: 'handled' }
+    ), false, 'nor settle')
+    t.match(await store.get('evt_fenced'), { status: 'processing', leaseOwner: leaseToken('a', 2) })
+    t.equal(await store.finishAttempt(
+      { eventId: 'evt_fenced', attempt: 2, worker: leaseToken('a', 2), startedAt: now + 2000, finishedAt: now + 2600, outcome: 'handled', error: null },
+      { status: 'handled' }
+    ), true)
+    t.same((await store.attempts('evt_fenced')).map((attempt) => [attempt.attempt, attempt.worker]), [[1, leaseToken('a', 1)], [2, leaseToken('a', 2)]], 'both runs are in the history')
+  })
+
+  test(`${backend}: MAX_ATTEMPTS is applied at claim time: an event whose last run stopped is failed, not claimed`, async (t) => {
+    const store = await ready(t, open)
+    if (store === null) return
+    const now = Date.now()
+    await store.insert(newEvent('evt_capped'), { status: 'processing', owner: leaseToken('a', 1), leaseExpiresAt: now + 1000 })
+    await store.insert(newEvent('evt_running'), { status: 'processing', owner: leaseToken('a', 2), leaseExpiresAt: now + 60_000 })
+    t.same(await store.claimDue(leaseToken('b', 1), now + 2000, now + 60_000, 10, 1), [], 'a capped event is not claimed')
+    t.same(await store.failAbandoned(now + 500, 1), [], 'not before its lease expired')
+    t.same(await store.failAbandoned(now + 2000, 1), [{ id: 'evt_capped', type: 'payment_intent.succeeded', attempts: 1, lastError: 'the process running it stopped during attempt 1' }])
+    t.match(await store.get('evt_capped'), { status: 'failed', lastError: 'the process running it stopped during attempt 1' })
+    t.match(await store.get('evt_running'), { status: 'processing' }, 'a live lease is left alone')
+    t.equal(await store.finishAttempt(
+      { eventId: 'evt_capped', attempt: 1, worker: leaseToken('a', 1), startedAt: now, finishedAt: now + 3000, outcome: 'handled', error: null },
+      { status: 'handled' }
+    ), true, 'the last claim, still alive after all, may record its end')
+    t.match(await store.get('evt_capped'), { status: 'handled', leaseOwner: null })
   })
 
   test(`${backend}: requeue keeps handled events handled unless forced`, async (t) => {
