@@ -89,11 +89,14 @@ const recordRetryMs = { first: 100, max: 5_000 }
  * meanwhile), until it answers or the instance stops past its grace. True when the run's claim
  * settled the event, false when a newer claim had taken it (or recording was given up).
  */
-async function recordEnd (context: AttemptContext, run: Run, attempt: Omit<Attempt, 'worker'>, result: AttemptResult, log: FastifyBaseLogger): Promise<boolean> {
+async function recordEnd (context: AttemptContext, run: Run, attempt: Attempt, result: AttemptResult, log: FastifyBaseLogger): Promise<boolean> {
   const ids = { eventId: run.eventId, eventType: run.type }
   for (let failures = 0; ; failures++) {
     try {
-      const held = await context.store.finishAttempt({ ...attempt, worker: run.lease }, result)
+      const lease = run.lease
+      const held = await context.store.finishAttempt(attempt, result, lease)
+      // Re-claimed by this instance while the end was on its way: settle under the newer claim.
+      if (!held && run.lease !== lease) continue
       if (failures > 0) log.info({ ...ids, failures }, 'Recorded the end of a run once the store answered again')
       return held
     } catch (error) {
@@ -144,8 +147,10 @@ export async function runAttempt (
   const ids = { eventId: event.id, eventType: event.type }
   // A claim made before the event loop stalled (a handler blocking it) may have expired by now:
   // another worker may hold the event already, so this one must not start it.
+  // Given back uncounted (if no one took it yet): the attempts count runs, not claims that never ran.
   if (event.leaseExpiresAt !== null && startedAt >= event.leaseExpiresAt) {
-    log.warn(ids, 'The lease on a claimed event expired before its run started; not running it')
+    const released = await context.store.releaseClaim(event.id, event.leaseOwner ?? '').catch(() => false)
+    log.warn({ ...ids, released }, 'The lease on a claimed event expired before its run started; not running it')
     return { result: null }
   }
   const controller = new AbortController()
@@ -176,7 +181,7 @@ export async function runAttempt (
     const finishedAt = Date.now()
     const outcome: AttemptOutcome = result.status === 'handled' || result.status === 'unhandled' ? result.status : 'failed'
     context.observeAttempt?.(event.type, outcome, (finishedAt - startedAt) / 1000)
-    const attempt = { eventId: event.id, attempt: event.attempts, startedAt, finishedAt, outcome, error: 'error' in result ? result.error : null }
+    const attempt = { eventId: event.id, attempt: event.attempts, worker: event.leaseOwner ?? '', startedAt, finishedAt, outcome, error: 'error' in result ? result.error : null }
     const held = await recordEnd(context, run, attempt, result, log)
     if (!held && !context.pastGrace.aborted) log.warn(ids, 'The event\'s lease was lost while its handler ran; this run was recorded in its history but a newer claim settles the event')
     return { result, error }

@@ -7,7 +7,7 @@ import { createWriteBatcher, type WriteBatcher } from './write-batcher.js'
 
 export type Write =
   | { kind: 'insert', event: NewEvent, as: InsertAs }
-  | { kind: 'finish', attempt: Attempt, result: AttemptResult }
+  | { kind: 'finish', attempt: Attempt, result: AttemptResult, lease?: string }
 
 type Insert = Extract<Write, { kind: 'insert' }>
 type Finish = Extract<Write, { kind: 'finish' }>
@@ -44,7 +44,8 @@ const insertEventsSql = byRowCount((rows) => `INSERT INTO stripe_events (id, typ
 const insertPayloadsSql = byRowCount((rows) => `INSERT INTO stripe_event_payloads (event_id, payload) VALUES ${valuesList(rows, 2)}
   ON CONFLICT (event_id) DO NOTHING`)
 const insertAttemptsSql = byRowCount((rows) => `INSERT INTO stripe_event_attempts (event_id, attempt, worker, started_at, finished_at, outcome, error)
-  VALUES ${valuesList(rows, 7)}`)
+  VALUES ${valuesList(rows, 7)}
+  ON CONFLICT (event_id, started_at, worker) DO NOTHING`)
 const settleEventsSql = byRowCount((rows) => `UPDATE stripe_events AS e
   SET status = v.column3, last_error = v.column4, next_attempt_at = v.column5, handled_at = v.column6,
       lease_owner = NULL, lease_expires_at = NULL
@@ -124,19 +125,20 @@ function planInserts (inserts: Insert[]): Planned {
   }
 }
 
-// The attempts' history rows, and the status changes, each applied only where the run's lease token
+// The attempts' history rows (one per run: recording the same run again, after an error that hid a
+// commit, adds nothing), and the status changes, each applied only where the run's lease token
 // is still the event's newest claim (a failed event keeps one only when failed by failAbandoned, while
 // that last run may still be alive). VALUES columns are column1, column2... in both SQLite and PostgreSQL.
 function planFinishes (finishes: Finish[]): Planned {
   if (finishes.length === 0) return { statements: [], answer: () => [] }
   const attemptParams: SqlValue[] = []
   const updateParams: SqlValue[] = []
-  for (const { attempt, result } of finishes) {
+  for (const { attempt, result, lease } of finishes) {
     const settled = result.status === 'handled' || result.status === 'unhandled'
     attemptParams.push(attempt.eventId, attempt.attempt, attempt.worker, attempt.startedAt, attempt.finishedAt, attempt.outcome, attempt.error)
     updateParams.push(
       attempt.eventId,
-      attempt.worker,
+      lease ?? attempt.worker,
       result.status,
       'error' in result ? result.error : null,
       result.status === 'pending' ? result.nextAttemptAt : attempt.finishedAt,

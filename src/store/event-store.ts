@@ -109,14 +109,17 @@ export interface EventStore {
   renewLease: (id: string, lease: string, leaseExpiresAt: number) => Promise<boolean>
   /**
    * Records an attempt (always: the history keeps every run) and moves the event on if
-   * `attempt.worker`, the run's lease token, is still the event's newest claim; false when it is not.
+   * `lease` (by default `attempt.worker`, the lease token the run started under) is still the event's
+   * newest claim; false when it is not. Recording the same attempt twice adds one history row.
    */
-  finishAttempt: (attempt: Attempt, result: AttemptResult) => Promise<boolean>
+  finishAttempt: (attempt: Attempt, result: AttemptResult, lease?: string) => Promise<boolean>
   /**
    * Gives back every lease of `owner`'s tokens, so that other workers take those events at once; the
    * interrupted runs count against MAX_ATTEMPTS only when `counted` (a stop after an error).
    */
   releaseLeases: (owner: string, counted?: boolean) => Promise<number>
+  /** Gives back, uncounted, one claim whose run never started; false when `lease` no longer holds the event. */
+  releaseClaim: (id: string, lease: string) => Promise<boolean>
   get: (id: string) => Promise<StoredEvent | null>
   attempts: (id: string) => Promise<Attempt[]>
   list: (filter: EventFilter) => Promise<StoredEvent[]>

@@ -177,8 +177,8 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     return rows.length === 1
   }
 
-  async function finishAttempt (attempt: Attempt, result: AttemptResult): Promise<boolean> {
-    return await writes.add({ kind: 'finish', attempt, result })
+  async function finishAttempt (attempt: Attempt, result: AttemptResult, lease?: string): Promise<boolean> {
+    return await writes.add({ kind: 'finish', attempt, result, lease })
   }
 
   async function releaseLeases (owner: string, counted = false): Promise<number> {
@@ -191,6 +191,16 @@ export function createSqlEventStore (client: SqlClient): EventStore {
       params: [leaseTokenPrefix(owner), Date.now(), counted ? 0 : 1]
     })
     return rows.length
+  }
+
+  async function releaseClaim (id: string, lease: string): Promise<boolean> {
+    const rows = await client.query({
+      sql: `UPDATE stripe_events SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL,
+              attempts = attempts - 1, next_attempt_at = $3
+            WHERE id = $1 AND status = 'processing' AND lease_owner = $2 RETURNING id`,
+      params: [id, lease, Date.now()]
+    })
+    return rows.length === 1
   }
 
   async function get (id: string): Promise<StoredEvent | null> {
@@ -276,6 +286,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     renewLease,
     finishAttempt,
     releaseLeases,
+    releaseClaim,
     get,
     attempts,
     list,

@@ -57,7 +57,7 @@ test('a poison event crashes the server at most MAX_ATTEMPTS times, then ends fa
     if (exitCode === 'up') break
     crashes++
     t.equal(exitCode, 1, `crash ${crashes} exits 1`)
-    const crashLog = server.logs.find((line) => line.msg.includes('threw outside its promise'))
+    const crashLog = server.logs.find((line) => String(line.msg).includes('threw outside its promise'))
     t.equal(crashLog?.eventId, 'evt_poison', `crash ${crashes}: the uncaught error is logged with the poison event's id`)
     server = await start()
   }
