@@ -59,6 +59,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
   let claiming = false
   let claimAgain = false
   let lastPrune = 0
+  let lastAbandonCheck = 0
   // When each slot's current run started: the oldest is how long the slots have all been busy.
   const slotStarts = new Map<Promise<void>, number>()
 
@@ -97,8 +98,11 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
 
   // The cap at claim time: an event whose last allowed run's process stopped is failed, not run again.
   async function failAbandoned (): Promise<void> {
-    if (context.retry === null) return
-    for (const event of await context.store.failAbandoned(Date.now(), context.retry.maxAttempts)) {
+    // A write: once per poll interval is enough, not once per claim on the hot path.
+    const now = Date.now()
+    if (context.retry === null || now - lastAbandonCheck < options.pollIntervalMs) return
+    lastAbandonCheck = now
+    for (const event of await context.store.failAbandoned(now, context.retry.maxAttempts)) {
       context.countRunFault?.(event.type, 'abandoned')
       log.error({ eventId: event.id, eventType: event.type, attempts: event.attempts, lastError: event.lastError },
         `Event marked failed: the process running it stopped during attempt ${event.attempts} of MAX_ATTEMPTS`)
