@@ -1,0 +1,53 @@
+// Readiness tells the truth about handler slots: while every slot has been busy for longer than
+// HANDLER_TIMEOUT_MS (here: a run whose end is stuck behind another session's table lock on a
+// PostgreSQL schema of the test's own), /readyz is 503 and says why; once the slot frees, 200.
+import { join } from 'node:path'
+import pg from 'pg'
+import { test } from 'tap'
+import { buildApp, deliver, temporaryDir } from '../helper.js'
+import { freshPostgresSchema } from '../postgres.js'
+import { effectEvent, reportFigures, sideEffectsHandlers, waitFor } from './runs-kit.js'
+
+test('every slot busy past HANDLER_TIMEOUT_MS: /readyz is 503 with the reason, and 200 once a slot frees', async (t) => {
+  const url = await freshPostgresSchema(t)
+  if (url === null) return
+  const effectsFile = join(temporaryDir(t), 'effects')
+  const { app } = await buildApp(t, {
+    env: { DATABASE_URL: url, WORKER_CONCURRENCY: '1', HANDLER_TIMEOUT_MS: '300', POLL_INTERVAL_MS: '50' },
+    handlersDir: sideEffectsHandlers
+  })
+  const locker = new pg.Client({ connectionString: url })
+  await locker.connect()
+  t.teardown(async () => { await locker.query('ROLLBACK').catch(() => {}); await locker.end() })
+
+  const event = effectEvent('evt_stuck_slot', effectsFile, { delay_ms: '50' })
+  const answers: Record<string, number> = {}
+  await locker.query('BEGIN')
+  // Only the history table: deliveries and claims go on, but no run's end can be written.
+  await locker.query('LOCK TABLE stripe_event_attempts IN ACCESS EXCLUSIVE MODE')
+  const delivered = await deliver(app, event)
+  answers[delivered.statusCode] = 1
+  t.equal(delivered.statusCode, 200)
+  const lockedAt = Date.now()
+
+  let unready: { statusCode: number, body: string } | undefined
+  t.ok(await waitFor(async () => {
+    const readyz = await app.inject({ method: 'GET', url: '/readyz' })
+    if (readyz.statusCode === 503) unready = { statusCode: readyz.statusCode, body: readyz.body }
+    return unready !== undefined
+  }, 3000), '/readyz turns 503')
+  const unreadyAfterMs = Date.now() - lockedAt
+  t.match(JSON.parse(unready?.body ?? '{}'), { slots: 'unavailable: all 1 handler slots busy for more than HANDLER_TIMEOUT_MS (300 ms)' })
+  t.ok(unreadyAfterMs >= 250, `not before the timeout (${unreadyAfterMs} ms)`)
+
+  await locker.query('ROLLBACK')
+  const releasedAt = Date.now()
+  t.ok(await waitFor(async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, 3000), '/readyz is 200 again once the slot frees')
+  const store = app.eventInbox.store
+  if (store === null) throw new Error('no store')
+  t.ok(await waitFor(async () => (await store.get(event.id))?.status === 'handled', 3000), 'the event ends handled')
+  const effects = await reportFigures(t, store, [event.id], effectsFile, {
+    sent: 1, acknowledged: 1, answers, recovery: `unready ${unreadyAfterMs} ms into the stuck slot, ready ${Date.now() - releasedAt} ms after the lock went`
+  })
+  t.equal(effects.get(event.id), 1, 'handled once')
+})
