@@ -73,3 +73,22 @@ test('inline: a run past HANDLER_TIMEOUT_MS answers 500 so that Stripe retries, 
   t.match(await app.eventInbox.store?.get('evt_inline_hang'), { status: 'failed', lastError: /HandlerTimeoutError/ })
   t.comment(`sent 1, 2xx 0, stored 1, handled 0, handled twice 0, lost 0, answers {"500":1} after ${tookMs} ms`)
 })
+
+test('a clean stop past its grace aborts a hung run and releases its event uncounted; the next start runs it', async (t) => {
+  const dataDir = temporaryDir(t)
+  const env = { DATA_DIR: dataDir, HANDLER_TIMEOUT_MS: '60000', MAX_ATTEMPTS: '1' }
+  const first = await buildApp(t, { env, handlersDir: sideEffectsHandlers, shutdownGraceMs: 100 })
+  t.equal((await deliver(first.app, effectEvent('evt_hung_at_stop', join(dataDir, 'effects'), { behaviour: 'hang' }))).statusCode, 200)
+  const stoppingAt = Date.now()
+  await first.app.close()
+  t.ok(Date.now() - stoppingAt < 5000, 'the stop does not wait for the hung run past its grace')
+  t.ok(first.logs.some((line) => line.msg.startsWith('Released 1 events')), 'the release is logged')
+
+  // MAX_ATTEMPTS=1: had the interrupted run counted, the event could not run again.
+  const second = await buildApp(t, { env: { ...env, HANDLER_TIMEOUT_MS: '200' }, handlersDir: sideEffectsHandlers })
+  const store = second.app.eventInbox.store
+  if (store === null) throw new Error('no store')
+  t.ok(await waitFor(async () => (await store.get('evt_hung_at_stop'))?.status === 'failed', 5000), 'run again after the restart')
+  t.match(await store.get('evt_hung_at_stop'), { attempts: 1, lastError: /HandlerTimeoutError/ }, 'the released run was not counted')
+  t.equal((await store.attempts('evt_hung_at_stop')).length, 1, 'the history has the one run that ended')
+})
