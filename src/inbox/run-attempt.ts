@@ -147,11 +147,13 @@ export async function runAttempt (
   const ids = { eventId: event.id, eventType: event.type }
   // A claim made before the event loop stalled (a handler blocking it) may have expired by now:
   // another worker may hold the event already, so this one must not start it.
-  // Given back uncounted (if no one took it yet): the attempts count runs, not claims that never ran.
+  // Unless no other claim took it meanwhile: then renewing makes the lease valid again.
   if (event.leaseExpiresAt !== null && startedAt >= event.leaseExpiresAt) {
-    const released = await context.store.releaseClaim(event.id, event.leaseOwner ?? '').catch(() => false)
-    log.warn({ ...ids, released }, 'The lease on a claimed event expired before its run started; not running it')
-    return { result: null }
+    const renewed = await context.store.renewLease(event.id, event.leaseOwner ?? '', startedAt + context.leaseMs).catch(() => false)
+    if (!renewed) {
+      log.warn(ids, 'The lease on a claimed event expired before its run started, and another claim took it; not running it')
+      return { result: null }
+    }
   }
   const controller = new AbortController()
   const run: Run = {

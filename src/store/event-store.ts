@@ -118,8 +118,6 @@ export interface EventStore {
    * interrupted runs count against MAX_ATTEMPTS only when `counted` (a stop after an error).
    */
   releaseLeases: (owner: string, counted?: boolean) => Promise<number>
-  /** Gives back, uncounted, one claim whose run never started; false when `lease` no longer holds the event. */
-  releaseClaim: (id: string, lease: string) => Promise<boolean>
   get: (id: string) => Promise<StoredEvent | null>
   attempts: (id: string) => Promise<Attempt[]>
   list: (filter: EventFilter) => Promise<StoredEvent[]>

@@ -193,16 +193,6 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     return rows.length
   }
 
-  async function releaseClaim (id: string, lease: string): Promise<boolean> {
-    const rows = await client.query({
-      sql: `UPDATE stripe_events SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL,
-              attempts = attempts - 1, next_attempt_at = $3
-            WHERE id = $1 AND status = 'processing' AND lease_owner = $2 RETURNING id`,
-      params: [id, lease, Date.now()]
-    })
-    return rows.length === 1
-  }
-
   async function get (id: string): Promise<StoredEvent | null> {
     const rows = await client.query({ sql: `SELECT ${columnsWithPayload} FROM ${withPayload} WHERE e.id = $1`, params: [id] })
     return rows[0] === undefined ? null : toStoredEvent(rows[0])
@@ -286,7 +276,6 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     renewLease,
     finishAttempt,
     releaseLeases,
-    releaseClaim,
     get,
     attempts,
     list,

@@ -29,7 +29,7 @@ export function describeStoreError (error: unknown): string {
   return described.replace(passwordInUrl, '$1***@')
 }
 
-const writes = ['migrate', 'insert', 'claim', 'claimDue', 'failAbandoned', 'renewLease', 'finishAttempt', 'releaseLeases', 'releaseClaim', 'requeue', 'prune', 'probeWrite'] as const
+const writes = ['migrate', 'insert', 'claim', 'claimDue', 'failAbandoned', 'renewLease', 'finishAttempt', 'releaseLeases', 'requeue', 'prune', 'probeWrite'] as const
 const reads = ['get', 'attempts', 'list', 'countByStatus', 'oldestUnsettledReceivedAt', 'ping'] as const
 
 type Operation = (...args: never[]) => Promise<unknown>
