@@ -146,16 +146,22 @@ export function openSqliteClient (file: string, options: SqliteClientOptions = {
   const runAll = db.transaction((statements: readonly SqlStatement[]) => statements.map(run))
 
   // Another process holding the lock (the events CLI, a backup, a second instance) makes the
-  // operation fail at once with SQLITE_BUSY, nothing done; it is tried again after a timer until
-  // lockTimeoutMs, so the event loop serves everything else meanwhile.
+  // operation fail at once with SQLITE_BUSY, nothing done; it is tried again after a timer, so the
+  // event loop serves everything else meanwhile. The wait is counted from when the lock was first
+  // met with no success since, not per operation: a delivery queued behind a batch that waited
+  // gives up with it instead of waiting as long again.
+  let lockedSince: number | null = null
   async function underLock<Result> (operation: () => Result): Promise<Result> {
-    const deadline = Date.now() + lockTimeoutMs
     for (let tries = 0; ; tries++) {
       checkIdentity()
       try {
-        return operation()
+        const result = operation()
+        lockedSince = null
+        return result
       } catch (error) {
         if (!isBusy(error)) throw error
+        lockedSince ??= Date.now()
+        const deadline = lockedSince + lockTimeoutMs
         if (Date.now() >= deadline) {
           throw new SqliteStoreError('SQLITE_BUSY', `the database ${file} is locked by another process and stayed locked for ${lockTimeoutMs} ms (SQLITE_LOCK_TIMEOUT_MS)`)
         }
