@@ -7,7 +7,7 @@ import { test } from 'tap'
 import { temporaryDir } from '../helper.js'
 import { exited } from '../server-process.js'
 import { handledTwice } from '../side-effects.js'
-import { awaitSideEffects, deliverCounted, probe, startSqliteServer, tally, waitFor, type Answer } from './sqlite-kit.js'
+import { awaitSideEffects, countedDeliveries, probe, startSqliteServer, tally, waitFor, type Answer } from './sqlite-kit.js'
 
 const replacedLine = (entry: Record<string, unknown>): boolean => String(entry.msg).startsWith('the SQLite file ') && entry.level === 50
 const createdLine = (file: string) => (entry: Record<string, unknown>): boolean =>
@@ -21,14 +21,8 @@ test('DATA_DIR deleted while running: 503, /readyz 503, one error line; the rest
   t.teardown(() => server.child.kill('SIGKILL'))
   t.ok(server.logs.some(createdLine(file)), 'the first start warns that it created the store, with its path')
 
-  const acknowledged = new Set<string>()
-  let sent = 0
-  async function send (): Promise<Answer> {
-    const id = `evt_deleted_${sent++}`
-    const answer = await deliverCounted(server.url, id, effectsFile)
-    if (answer.status === 200) acknowledged.add(id)
-    return answer
-  }
+  const deliveries = countedDeliveries(server.url, 'evt_deleted', effectsFile)
+  const { send, acknowledged } = deliveries
   for (let i = 0; i < 10; i++) t.equal((await send()).status, 200, 'before the deletion: 200')
   await awaitSideEffects(effectsFile, acknowledged, 10_000)
 
@@ -54,6 +48,6 @@ test('DATA_DIR deleted while running: 503, /readyz 503, one error line; the rest
   const readyAgain = await waitFor(async () => (await probe(restarted.url, '/readyz')).status === 200, 5_000)
   t.ok(readyAgain, 'the restarted service is ready on its new store')
   t.same(handledTwice(counts), [], 'nothing handled twice')
-  t.comment(`sent ${sent}, 2xx ${acknowledged.size} (all before the deletion), handled ${counts.size}, handled twice ${handledTwice(counts).length}, lost 0 of those acknowledged`)
+  t.comment(`sent ${deliveries.sent}, 2xx ${acknowledged.size} (all before the deletion), handled ${counts.size}, handled twice ${handledTwice(counts).length}, lost 0 of those acknowledged`)
   t.comment(`answers after the deletion: ${tally(afterDeletion)}; detected within ${detectedMs.toFixed(0)} ms (the first write after it); exit on SIGTERM ${String(exitCode)}`)
 })

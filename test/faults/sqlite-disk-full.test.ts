@@ -7,7 +7,7 @@ import { test } from 'tap'
 import { temporaryDir } from '../helper.js'
 import { handledTwice } from '../side-effects.js'
 import { mountTmpfs } from './file-systems.js'
-import { awaitSideEffects, deliverCounted, probe, startSqliteServer, tally, waitFor, type Answer } from './sqlite-kit.js'
+import { awaitSideEffects, countedDeliveries, probe, startSqliteServer, tally, waitFor, type Answer } from './sqlite-kit.js'
 
 /** Writes zeros to `file` until the file system has no page left. */
 function fillUp (file: string): number {
@@ -30,14 +30,8 @@ test('a full disk: 503 and /readyz 503, no crash; when space comes back, 200 and
   const effectsFile = join(temporaryDir(t), 'effects')
   const server = await startSqliteServer(dataDir)
   t.teardown(() => server.child.kill('SIGKILL'))
-  const acknowledged = new Set<string>()
-  let sent = 0
-  async function send (): Promise<Answer> {
-    const id = `evt_full_${sent++}`
-    const answer = await deliverCounted(server.url, id, effectsFile)
-    if (answer.status === 200) acknowledged.add(id)
-    return answer
-  }
+  const deliveries = countedDeliveries(server.url, 'evt_full', effectsFile)
+  const { send, acknowledged } = deliveries
   for (let i = 0; i < 20; i++) t.equal((await send()).status, 200, 'before the disk fills: 200')
   // Settled before the fault: recording a run's end on a full disk is another part's concern.
   await awaitSideEffects(effectsFile, acknowledged, 10_000)
@@ -70,7 +64,7 @@ test('a full disk: 503 and /readyz 503, no crash; when space comes back, 200 and
   t.ok(readyAgain, '/readyz 200 again')
   t.same(lost, [], 'every acknowledged event was handled')
   t.same(handledTwice(counts), [], 'none twice')
-  t.comment(`tmpfs 4 MiB, filler ${(filled / 1048576).toFixed(1)} MiB; sent ${sent}, 2xx ${acknowledged.size}, handled ${counts.size}, handled twice ${handledTwice(counts).length}, lost ${lost.length}`)
+  t.comment(`tmpfs 4 MiB, filler ${(filled / 1048576).toFixed(1)} MiB; sent ${deliveries.sent}, 2xx ${acknowledged.size}, handled ${counts.size}, handled twice ${handledTwice(counts).length}, lost ${lost.length}`)
   t.comment(`answers while full: ${tally(whileFull)}; /readyz ${readyWhileFull.status} ${JSON.parse(readyWhileFull.body).store as string}`)
   t.comment(`first 200 ${(recoveredAt - freedAt).toFixed(0)} ms after space came back`)
 })

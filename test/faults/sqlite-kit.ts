@@ -69,3 +69,30 @@ export function tally (answers: Answer[]): string {
   for (const { status } of answers) counts.set(String(status), (counts.get(String(status)) ?? 0) + 1)
   return [...counts].sort().map(([status, count]) => `${status}×${count}`).join(' ') || 'none'
 }
+
+export interface CountedDeliveries {
+  /** Where deliveries go; a test that restarts the server points it at the new one. */
+  url: string
+  /** Ids that got a 200. */
+  acknowledged: Set<string>
+  /** How many were sent. */
+  sent: number
+  /** Sends the next event (`<prefix>_<n>`) and records a 200. */
+  send: () => Promise<Answer>
+}
+
+/** A stream of fresh events to `url`, each counted by the handler in `effectsFile`. */
+export function countedDeliveries (url: string, prefix: string, effectsFile: string): CountedDeliveries {
+  const deliveries: CountedDeliveries = {
+    url,
+    acknowledged: new Set(),
+    sent: 0,
+    send: async () => {
+      const id = `${prefix}_${deliveries.sent++}`
+      const answer = await deliverCounted(deliveries.url, id, effectsFile)
+      if (answer.status === 200) deliveries.acknowledged.add(id)
+      return answer
+    }
+  }
+  return deliveries
+}

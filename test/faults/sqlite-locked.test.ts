@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline'
 import { test } from 'tap'
 import { handledTwice } from '../side-effects.js'
 import { temporaryDir } from '../helper.js'
-import { awaitSideEffects, deliverCounted, probe, startSqliteServer, tally, waitFor, type Answer } from './sqlite-kit.js'
+import { awaitSideEffects, countedDeliveries, probe, startSqliteServer, tally, waitFor, type Answer } from './sqlite-kit.js'
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url))
 const lockMs = 4000
@@ -27,14 +27,8 @@ test('a file locked by another process: /healthz answers, deliveries get 503 wit
   const effectsFile = join(temporaryDir(t), 'effects')
   const server = await startSqliteServer(dataDir)
   t.teardown(() => server.child.kill('SIGKILL'))
-  const acknowledged = new Set<string>()
-  let sent = 0
-  async function send (): Promise<Answer> {
-    const id = `evt_locked_${sent++}`
-    const answer = await deliverCounted(server.url, id, effectsFile)
-    if (answer.status === 200) acknowledged.add(id)
-    return answer
-  }
+  const deliveries = countedDeliveries(server.url, 'evt_locked', effectsFile)
+  const { send, acknowledged } = deliveries
   for (let i = 0; i < 5; i++) t.equal((await send()).status, 200, 'before the lock: 200')
 
   const holder = spawn(process.execPath, ['-e', lockHolder, join(dataDir, 'events.sqlite'), String(lockMs)], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] })
@@ -85,7 +79,7 @@ test('a file locked by another process: /healthz answers, deliveries get 503 wit
   t.ok(readyAgain, '/readyz 200 again after the lock')
   t.same(lost, [], 'every acknowledged event was handled')
   t.same(handledTwice(counts), [], 'none twice')
-  t.comment(`lock held ${(releasedAt - lockedAt).toFixed(0)} ms; sent ${sent}, 2xx ${acknowledged.size}, handled ${counts.size}, handled twice ${handledTwice(counts).length}, lost ${lost.length}`)
+  t.comment(`lock held ${(releasedAt - lockedAt).toFixed(0)} ms; sent ${deliveries.sent}, 2xx ${acknowledged.size}, handled ${counts.size}, handled twice ${handledTwice(counts).length}, lost ${lost.length}`)
   t.comment(`answers during the lock: ${tally(duringLock)} (slowest ${slowestDelivery.toFixed(0)} ms); /healthz ${health.length}× ${tally(health)}, slowest ${slowestHealth.toFixed(0)} ms`)
   t.comment(`first 200 ${(recoveredAt - releasedAt).toFixed(0)} ms after the lock went`)
 })
