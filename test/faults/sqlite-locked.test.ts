@@ -76,6 +76,7 @@ test('a file locked by another process: /healthz answers, deliveries get 503 wit
   t.ok(duringLock.every((answer) => JSON.parse(answer.body).code === 'STORE_UNAVAILABLE'), 'with code STORE_UNAVAILABLE')
   t.ok(slowestDelivery < 2000, `each within 2 s (slowest ${slowestDelivery.toFixed(0)} ms)`)
   t.equal(readyDuringLock[0]?.status, 503, `/readyz 503 during the lock: ${readyDuringLock[0]?.body ?? ''}`)
+  t.ok((readyDuringLock[0]?.ms ?? Infinity) < 2000, `and it answered in ${readyDuringLock[0]?.ms.toFixed(0) ?? '-'} ms`)
   t.ok(readyAgain, '/readyz 200 again after the lock')
   t.same(lost, [], 'every acknowledged event was handled')
   t.same(handledTwice(counts), [], 'none twice')
