@@ -135,6 +135,8 @@ if (sections.has('throughput')) {
     ['Fastify + raw-body + constructEvent', { kind: 'fastify-recipe' }],
     ['floor: raw-body + verifyHeader', { kind: 'verify-floor' }],
     ['router, verify + route', { kind: 'router', env: { EVENT_STORE: 'none' } }],
+    // The setting before FULL, as the baseline of what syncing every commit costs.
+    ['router + SQLite inbox, NORMAL', { kind: 'router', env: { EVENT_STORE: 'sqlite', SQLITE_SYNCHRONOUS: 'NORMAL' } }],
     ['router + SQLite inbox', { kind: 'router', env: { EVENT_STORE: 'sqlite' } }],
     ['router + PostgreSQL inbox', { kind: 'router', env: { EVENT_STORE: 'postgres' } }]
   ]
@@ -154,7 +156,8 @@ if (sections.has('throughput')) {
     verifyRouteVsExpress: ratioOf(runs, 'router, verify + route', 'Express sample', measure),
     floorVsBare: ratioOf(runs, floor, bare, measure),
     floorVsExpress: ratioOf(runs, floor, 'Express sample', measure),
-    verifyRouteVsFloor: ratioOf(runs, 'router, verify + route', floor, measure)
+    verifyRouteVsFloor: ratioOf(runs, 'router, verify + route', floor, measure),
+    sqliteFullVsNormal: ratioOf(runs, 'router + SQLite inbox', 'router + SQLite inbox, NORMAL', measure)
   })
   const targets = { byThroughput: targetsBy('throughput'), byCpu: targetsBy('cpu') }
   for (const [name, measured] of [['req/s', targets.byThroughput], ['CPU per request', targets.byCpu]] as const) {
@@ -162,7 +165,8 @@ if (sections.has('throughput')) {
     report.push(`Targets, by ${name}: verify + route ${ratio('verifyRouteVsBare')} bare (target >= 0.75), ` +
       `SQLite inbox ${ratio('sqliteVsBare')} bare (>= 0.55), verify + route ${ratio('verifyRouteVsExpress')} the Express sample (>= 3.5)`,
     `  the floor (fastify-raw-body + stripe-node verifyHeader + one parse, nothing else) is ${ratio('floorVsBare')} bare and ` +
-      `${ratio('floorVsExpress')} Express; the router is ${ratio('verifyRouteVsFloor')} the floor`)
+      `${ratio('floorVsExpress')} Express; the router is ${ratio('verifyRouteVsFloor')} the floor`,
+    `  the SQLite inbox syncing every commit (synchronous = FULL) is ${ratio('sqliteFullVsNormal')} the same with NORMAL`)
   }
   report.push('')
   results.throughput = { runs, targets }

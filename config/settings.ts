@@ -119,6 +119,13 @@ export const settingsSchema = {
       default: 1500,
       description: 'how long a write waits for a SQLite file locked by another process before the delivery is refused with 503, in milliseconds, e.g. 1500'
     },
+    SQLITE_SYNCHRONOUS: {
+      type: 'string',
+      enum: ['FULL', 'NORMAL'],
+      default: 'FULL',
+      description: 'FULL (the default) syncs every commit to disk before the 2xx; NORMAL is faster but an OS crash or power loss ' +
+        'may lose events already acknowledged (for benchmarks, not production)'
+    },
     PROCESSING_MODE: {
       type: 'string',
       enum: ['queued', 'inline'],
@@ -235,6 +242,7 @@ export interface Settings {
   DATABASE_CONNECT_TIMEOUT_MS: number
   DATABASE_STATEMENT_TIMEOUT_MS: number
   SQLITE_LOCK_TIMEOUT_MS: number
+  SQLITE_SYNCHRONOUS: 'FULL' | 'NORMAL'
   PROCESSING_MODE: 'queued' | 'inline'
   MAX_ATTEMPTS: number
   RETRY_BASE_DELAY_MS: number

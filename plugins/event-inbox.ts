@@ -19,7 +19,7 @@ export interface EventInboxOptions {
 const eventInbox: FastifyPluginAsync<EventInboxOptions> = async (fastify, opts) => {
   const { config } = fastify
   const guards = { livemode: config.LIVEMODE, observeAttempt: fastify.metrics.observeAttempt, countRunFault: fastify.metrics.countRunFault }
-  const store = await openEventStore(config)
+  const store = await openEventStore(config, fastify.log)
   if (store === null) {
     fastify.log.warn('EVENT_STORE=none: events are not stored, deduplicated or retried; handlers run inline')
     fastify.decorate('eventInbox', createDirectInbox(fastify.stripeHandlers, guards))

@@ -5,7 +5,7 @@ import type { Settings } from '../../config/settings.js'
 import { InvalidSettingError } from '../errors.js'
 import { openPostgresClient } from './postgres-client.js'
 import { createSqlEventStore } from './sql-event-store.js'
-import { openSqliteClient } from './sqlite-client.js'
+import { openSqliteClient, type SqliteLog } from './sqlite-client.js'
 import { trackStoreHealth, type HealthTrackedStore } from './store-health.js'
 
 export type StoreKind = 'sqlite' | 'postgres' | 'none'
@@ -16,9 +16,10 @@ export function storeKind (settings: Settings): StoreKind {
 
 /**
  * The store, migrated and ready; null when EVENT_STORE=none. Its operations throw
- * StoreUnavailableError when the database fails them.
+ * StoreUnavailableError when the database fails them. `log` hears of a SQLite file created at start
+ * or lost while running.
  */
-export async function openEventStore (settings: Settings): Promise<HealthTrackedStore | null> {
+export async function openEventStore (settings: Settings, log?: SqliteLog): Promise<HealthTrackedStore | null> {
   const kind = storeKind(settings)
   if (kind === 'none') return null
   if (kind === 'postgres' && settings.DATABASE_URL === undefined) {
@@ -26,7 +27,7 @@ export async function openEventStore (settings: Settings): Promise<HealthTracked
   }
   const client = kind === 'postgres'
     ? openPostgresClient(settings.DATABASE_URL as string)
-    : openSqliteClient(resolve(settings.DATA_DIR, 'events.sqlite'))
+    : openSqliteClient(resolve(settings.DATA_DIR, 'events.sqlite'), { lockTimeoutMs: settings.SQLITE_LOCK_TIMEOUT_MS, synchronous: settings.SQLITE_SYNCHRONOUS, log })
   const store = trackStoreHealth(createSqlEventStore(client))
   try {
     await store.migrate()

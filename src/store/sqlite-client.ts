@@ -1,6 +1,9 @@
-// The embedded store's database: one SQLite file in WAL mode, created on first start.
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
+// The embedded store's database: one SQLite file in WAL mode, created on first start. Every commit
+// is on disk before it returns; a lock held by another process is waited for off the event loop;
+// a file deleted or replaced under the process is refused rather than written into.
+import { existsSync, mkdirSync, statSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import Database from 'better-sqlite3'
 import type { SqlClient, SqlDialect, SqlRow, SqlStatement, SqlValue } from './sql-client.js'
 
@@ -46,20 +49,74 @@ function byName (params: readonly SqlValue[]): Record<string, SqliteValue> {
 
 const preparedStatementLimit = 64
 
-export function openSqliteClient (file: string): SqlClient {
+/** Where the client reports what an operator must hear about; a pino logger fits. */
+export interface SqliteLog {
+  warn: (details: object, message: string) => void
+  error: (details: object, message: string) => void
+}
+
+export interface SqliteClientOptions {
+  /** How long an operation waits for a lock held by another process before it fails with SQLITE_BUSY, in milliseconds (SQLITE_LOCK_TIMEOUT_MS). Default 1500. */
+  lockTimeoutMs?: number
+  /** FULL (the default) syncs the WAL before each commit returns; NORMAL may lose the last commits to an OS crash or power loss. */
+  synchronous?: 'FULL' | 'NORMAL'
+  /** Told when the file is created, and when it is found deleted or replaced. */
+  log?: SqliteLog
+}
+
+// better-sqlite3 is synchronous: SQLite's own busy handler would hold the whole event loop while it
+// waits. It waits a few milliseconds at most; longer waits are timers between tries.
+const blockingBusyWaitMs = 5
+const retryDelaysMs = [5, 10, 20, 40, 50]
+
+const isBusy = (error: unknown): boolean => String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY')
+
+class SqliteStoreError extends Error {
+  constructor (readonly code: string, message: string) {
+    super(message)
+  }
+}
+
+/**
+ * Opens (creating if need be) the SQLite file at `file`. The client's operations reject with the
+ * driver's error (e.g. SQLITE_FULL, SQLITE_IOERR), with SQLITE_BUSY once `lockTimeoutMs` has passed
+ * under another process's lock, and with SQLITE_FILE_REPLACED, for good, once the path no longer
+ * names the file that was opened.
+ */
+export function openSqliteClient (file: string, options: SqliteClientOptions = {}): SqlClient {
+  const { lockTimeoutMs = 1500, synchronous = 'FULL', log } = options
+  file = resolve(file)
   mkdirSync(dirname(file), { recursive: true })
+  const created = !existsSync(file)
   const db = new Database(file)
   db.pragma('journal_mode = WAL')
-  // NORMAL is durable across process crashes in WAL mode; only an OS crash may lose the last commits.
-  db.pragma('synchronous = NORMAL')
-  // Another process on the same file (the events CLI, a second instance) waits instead of failing.
-  db.pragma('busy_timeout = 5000')
+  // FULL syncs the WAL at every commit, so a 2xx survives an OS crash or power loss, not only a
+  // process crash; the write batcher's group commit shares one sync between many deliveries.
+  db.pragma(`synchronous = ${synchronous}`)
+  db.pragma(`busy_timeout = ${blockingBusyWaitMs}`)
   // Pruning an event deletes its attempts with it.
   db.pragma('foreign_keys = ON')
   // Checkpointing every 10,000 pages instead of 1,000 moves the WAL into the database in fewer,
   // larger steps. (A 64 MiB page cache was tried too: no clear gain on this machine, and it showed
   // as resident memory.)
   db.pragma('wal_autocheckpoint = 10000')
+  // Created here, an empty store stands where an operator may expect months of events (a volume
+  // not mounted, a DATA_DIR mistyped): say so where it will be seen.
+  if (created) log?.warn({ file }, `a new, empty event store was created at ${file}`)
+
+  // The file's identity as opened: a path that later names another file, or none, means every
+  // write would go where no later start will read it.
+  const opened = statSync(file)
+  let replaced: SqliteStoreError | null = null
+  function checkIdentity (): void {
+    if (replaced !== null) throw replaced
+    const now = statSync(file, { throwIfNoEntry: false })
+    if (now !== undefined && now.dev === opened.dev && now.ino === opened.ino) return
+    replaced = new SqliteStoreError('SQLITE_FILE_REPLACED', `the SQLite file ${file} was deleted or replaced while the service ran; ` +
+      'writes are refused so that none goes into a file no later start will read: restore the file, then restart the service')
+    log?.error({ file }, replaced.message)
+    throw replaced
+  }
 
   // Prepared statements are reused, most recently used first. Batched writes make a new text for each
   // batch size, so the cache is bounded: unbounded, it held hundreds of statements after a burst.
@@ -88,10 +145,35 @@ export function openSqliteClient (file: string): SqlClient {
   }
   const runAll = db.transaction((statements: readonly SqlStatement[]) => statements.map(run))
 
+  // Another process holding the lock (the events CLI, a backup, a second instance) makes the
+  // operation fail at once with SQLITE_BUSY, nothing done; it is tried again after a timer, so the
+  // event loop serves everything else meanwhile. The wait is counted from when the lock was first
+  // met with no success since, not per operation: a delivery queued behind a batch that waited
+  // gives up with it instead of waiting as long again.
+  let lockedSince: number | null = null
+  async function underLock<Result> (operation: () => Result): Promise<Result> {
+    for (let tries = 0; ; tries++) {
+      checkIdentity()
+      try {
+        const result = operation()
+        lockedSince = null
+        return result
+      } catch (error) {
+        if (!isBusy(error)) throw error
+        lockedSince ??= Date.now()
+        const deadline = lockedSince + lockTimeoutMs
+        if (Date.now() >= deadline) {
+          throw new SqliteStoreError('SQLITE_BUSY', `the database ${file} is locked by another process and stayed locked for ${lockTimeoutMs} ms (SQLITE_LOCK_TIMEOUT_MS)`)
+        }
+        await sleep(Math.min(retryDelaysMs[Math.min(tries, retryDelaysMs.length - 1)] as number, Math.max(1, deadline - Date.now())))
+      }
+    }
+  }
+
   return {
     dialect: sqliteDialect,
-    query: async (statement) => run(statement),
-    transaction: async (statements) => runAll.immediate(statements),
+    query: async (statement) => await underLock(() => run(statement)),
+    transaction: async (statements) => await underLock(() => runAll.immediate(statements)),
     close: async () => { db.close() }
   }
 }

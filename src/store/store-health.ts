@@ -34,6 +34,12 @@ const reads = ['get', 'attempts', 'list', 'countByStatus', 'oldestUnsettledRecei
 
 type Operation = (...args: never[]) => Promise<unknown>
 
+// A write that found nothing to change (a claim of an empty queue, a duplicate insert) wrote nothing:
+// SQLite commits it without touching the disk, so on a full or read-only disk it still succeeds and
+// proves nothing about whether writes work again.
+const wroteNothing = (result: unknown): boolean =>
+  result === false || result === null || result === 0 || (Array.isArray(result) && result.length === 0)
+
 export function trackStoreHealth (store: EventStore): HealthTrackedStore {
   let failure: WriteFailure | null = null
 
@@ -48,7 +54,7 @@ export function trackStoreHealth (store: EventStore): HealthTrackedStore {
     return (async (...args: Parameters<F>) => {
       try {
         const result = await operation(...args)
-        if (isWrite) failure = null
+        if (isWrite && !wroteNothing(result)) failure = null
         return result
       } catch (error) {
         if (isWrite) failure = { reason: describeStoreError(error), since: failure?.since ?? Date.now() }
