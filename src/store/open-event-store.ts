@@ -15,19 +15,29 @@ export function storeKind (settings: Settings): StoreKind {
 }
 
 /**
- * The store, migrated and ready; null when EVENT_STORE=none. Its operations throw
+ * The store the settings name, not yet migrated; null when EVENT_STORE=none. PostgreSQL's pool
+ * connects on its first query, so this succeeds while the database is down. Its operations throw
  * StoreUnavailableError when the database fails them.
  */
-export async function openEventStore (settings: Settings): Promise<HealthTrackedStore | null> {
+export function createEventStore (settings: Settings): HealthTrackedStore | null {
   const kind = storeKind(settings)
   if (kind === 'none') return null
   if (kind === 'postgres' && settings.DATABASE_URL === undefined) {
     throw new InvalidSettingError('EVENT_STORE=postgres needs DATABASE_URL, e.g. postgres://user:password@db:5432/stripe_events')
   }
   const client = kind === 'postgres'
-    ? openPostgresClient(settings.DATABASE_URL as string)
+    ? openPostgresClient(settings.DATABASE_URL as string, {
+      connectMs: settings.DATABASE_CONNECT_TIMEOUT_MS,
+      statementMs: settings.DATABASE_STATEMENT_TIMEOUT_MS
+    })
     : openSqliteClient(resolve(settings.DATA_DIR, 'events.sqlite'))
-  const store = trackStoreHealth(createSqlEventStore(client))
+  return trackStoreHealth(createSqlEventStore(client))
+}
+
+/** The store, migrated and ready; null when EVENT_STORE=none. Throws StoreUnavailableError when it cannot be opened. */
+export async function openEventStore (settings: Settings): Promise<HealthTrackedStore | null> {
+  const store = createEventStore(settings)
+  if (store === null) return null
   try {
     await store.migrate()
   } catch (error) {
