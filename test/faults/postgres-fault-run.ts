@@ -208,6 +208,8 @@ export async function runPostgresFault (t: FaultTest, scenario: FaultScenario): 
   t.same(server.logs.filter((line) => JSON.stringify(line).includes(password)), [], 'the database password never reaches the log')
   if (scenario.unreadyDuringFault) t.ok(during.some((probe) => probe.status === 503), '/readyz says 503 during the fault')
   t.ok(during.every((probe) => probe.status === 200 || probe.status === 503), '/readyz answers during the fault')
+  const slowest = Math.max(0, ...probes.map((probe) => probe.answeredAt - probe.at))
+  t.ok(slowest < 2500, `/readyz always answers within ~2 s (slowest ${slowest} ms)`)
   t.equal(lastProbe.status, 200, '/readyz says 200 after recovery')
   return { server, cluster }
 }
