@@ -1,9 +1,13 @@
 // Opens the event store the settings name, migrates it, and runs the inbox's workers for as long
-// as the app is up; closing the app lets running handlers finish and closes the store.
+// as the app is up; closing the app lets running handlers finish and closes the store. A PostgreSQL
+// store that cannot be opened at start-up is opened in the background: deliveries get 503 until then.
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { createDirectInbox, createStoredInbox, type EventInbox } from '../src/inbox/event-inbox.js'
-import { openEventStore, storeKind } from '../src/store/open-event-store.js'
+import { StoreUnavailableError } from '../src/errors.js'
+import { createEventStore, storeKind } from '../src/store/open-event-store.js'
+import { hidePasswords } from '../src/store/store-health.js'
+import { openWithBackOff, type StoreOpening } from '../src/store/store-opening.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -19,13 +23,34 @@ export interface EventInboxOptions {
 const eventInbox: FastifyPluginAsync<EventInboxOptions> = async (fastify, opts) => {
   const { config } = fastify
   const guards = { livemode: config.LIVEMODE, observeAttempt: fastify.metrics.observeAttempt, countRunFault: fastify.metrics.countRunFault }
-  const store = await openEventStore(config, fastify.log)
-  if (store === null) {
+  const created = createEventStore(config, fastify.log)
+  if (created === null) {
     fastify.log.warn('EVENT_STORE=none: events are not stored, deduplicated or retried; handlers run inline')
     fastify.decorate('eventInbox', createDirectInbox(fastify.stripeHandlers, guards))
     return
   }
-  fastify.log.info({ store: storeKind(config), mode: config.PROCESSING_MODE }, `Event store ready (${store.kind}, ${config.PROCESSING_MODE})`)
+  let ready = false
+  let opening: StoreOpening | undefined
+  let store = created
+  if (created.kind === 'sqlite') {
+    // A local file that cannot be opened is a setting to fix, not an outage to wait out: refuse to start.
+    await created.migrate().catch(async (error: unknown) => {
+      await created.close().catch(() => {})
+      throw error
+    })
+  } else {
+    // The shared database may be down or restarting: start unready and keep opening it.
+    opening = await openWithBackOff(created, {
+      target: hidePasswords(config.DATABASE_URL as string),
+      log: fastify.log,
+      onOpen: () => { if (ready) startWorkers() }
+    })
+    store = opening.store
+  }
+  const notOpenBecause = (): string | null => opening?.notOpenBecause() ?? null
+  if (notOpenBecause() === null) {
+    fastify.log.info({ store: storeKind(config), mode: config.PROCESSING_MODE }, `Event store ready (${store.kind}, ${config.PROCESSING_MODE})`)
+  }
 
   let inbox: EventInbox | null = null
   fastify.decorate('eventInbox', {
@@ -37,12 +62,14 @@ const eventInbox: FastifyPluginAsync<EventInboxOptions> = async (fastify, opts) 
     store
   })
   function started (): EventInbox {
-    if (inbox === null) throw new Error('The event inbox is not started: wait for app.ready()')
-    return inbox
+    if (inbox !== null) return inbox
+    const reason = notOpenBecause()
+    if (reason !== null) throw new StoreUnavailableError(`not open yet: ${reason}`)
+    throw new Error('The event inbox is not started: wait for app.ready()')
   }
 
-  // Workers start once every handler is mounted, and stop before the store closes.
-  fastify.addHook('onReady', async () => {
+  // Workers start once every handler is mounted and the store is open, and stop before it closes.
+  function startWorkers (): void {
     inbox = createStoredInbox(store, fastify.stripeHandlers, {
       mode: config.PROCESSING_MODE,
       leaseMs: config.LEASE_SECONDS * 1000,
@@ -53,8 +80,13 @@ const eventInbox: FastifyPluginAsync<EventInboxOptions> = async (fastify, opts) 
       retentionDays: config.RETENTION_DAYS,
       ...guards
     }, fastify.log)
+  }
+  fastify.addHook('onReady', async () => {
+    ready = true
+    if (notOpenBecause() === null) startWorkers()
   })
   fastify.addHook('onClose', async () => {
+    opening?.stop()
     await inbox?.stop(opts.shutdownGraceMs ?? config.SHUTDOWN_GRACE_MS)
     await store.close()
   })

@@ -3,12 +3,16 @@
 import { hostname } from 'node:os'
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
+import { describeStoreError, type HealthTrackedStore } from '../src/store/store-health.js'
 
 export interface Readiness {
   ready: boolean
   /** `slots`: `free`, or why no handler slot has been free for longer than HANDLER_TIMEOUT_MS. */
   checks: { store: string, handlers: number, slots: string, shuttingDown: boolean }
 }
+
+// Within an orchestrator's usual probe timeout, even when the database never answers.
+const storeAnswerMs = 1500
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -28,19 +32,37 @@ const readiness: FastifyPluginAsync = async (fastify) => {
     done(null, payload)
   })
 
+  // One store check at a time: against a frozen database each would hold a connection until its
+  // timeout, and probes every second would take the whole pool.
+  let storeCheck: Promise<string | null> | null = null
+  async function checkStore (store: HealthTrackedStore): Promise<string | null> {
+    try {
+      await store.ping()
+      // Reads may work while writes fail (a lock, a full or read-only disk): after a failed write,
+      // only a write that succeeds makes the instance ready again.
+      if (store.writeFailure() !== null) await store.probeWrite(probeOwner, Date.now())
+      return null
+    } catch (error) {
+      return describeStoreError((error as Error).cause ?? error)
+    }
+  }
+
   fastify.decorate('readiness', async function checkReadiness (): Promise<Readiness> {
     const store = fastify.eventInbox.store
     let storeState = store === null ? 'none' : store.kind
     let storeReady = true
     if (store !== null) {
-      try {
-        await store.ping()
-        // Reads may work while writes fail (a lock, a full or read-only disk): after a failed write,
-        // only a write that succeeds makes the instance ready again.
-        if (store.writeFailure() !== null) await store.probeWrite(probeOwner, Date.now())
-      } catch (error) {
+      storeCheck ??= checkStore(store).finally(() => { storeCheck = null })
+      // An orchestrator's probe gives up after a second or so: a store that does not answer in time is unready.
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<string>((resolve) => {
+        timer = setTimeout(resolve, storeAnswerMs, `no answer from the store within ${storeAnswerMs} ms`)
+      })
+      const reason = await Promise.race([storeCheck, late])
+      clearTimeout(timer)
+      if (reason !== null) {
         storeReady = false
-        storeState = `unavailable: ${(error as Error).message}`
+        storeState = `unavailable: ${reason}`
       }
     }
     // Runs end at HANDLER_TIMEOUT_MS, so slots busy for longer than that mean runs that cannot end.

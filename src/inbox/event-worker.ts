@@ -3,6 +3,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { StoredEvent } from '../store/event-store.js'
 import { lazyChildLogger } from '../lazy-child-logger.js'
+import { describeStoreError } from '../store/store-health.js'
 import { runAttempt, type AttemptContext } from './run-attempt.js'
 import { RunReleasedError, StoppedAfterErrorError } from './run-aborts.js'
 import type { RoutedEvent } from '../routed-event.js'
@@ -62,6 +63,8 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
   let lastAbandonCheck = 0
   // When each slot's current run started: the oldest is how long the slots have all been busy.
   const slotStarts = new Map<Promise<void>, number>()
+  // While the store is down every poll fails the same way: one line when claiming fails, one when it works again.
+  let claimFailingSince: number | null = null
 
   async function handle (event: StoredEvent, parsed: RoutedEvent): Promise<void> {
     // The handler's own logger adds eventId and eventType; this one adds which attempt it is.
@@ -151,8 +154,13 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
         await claimWhileFree()
       } while (claimAgain && !stopped)
       await pruneIfDue()
+      if (claimFailingSince !== null) log.info({ failedForMs: Date.now() - claimFailingSince }, 'Claiming events from the store works again')
+      claimFailingSince = null
     })()
-      .catch((error: unknown) => log.error({ err: error }, 'Could not claim events from the store; retrying at the next poll'))
+      .catch((error: unknown) => {
+        if (claimFailingSince === null) log.error({ reason: describeStoreError((error as Error).cause ?? error) }, 'Could not claim events from the store; retrying at each poll')
+        claimFailingSince ??= Date.now()
+      })
       .finally(() => { claiming = false })
   }
 

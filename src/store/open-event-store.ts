@@ -15,20 +15,30 @@ export function storeKind (settings: Settings): StoreKind {
 }
 
 /**
- * The store, migrated and ready; null when EVENT_STORE=none. Its operations throw
+ * The store the settings name, not yet migrated; null when EVENT_STORE=none. PostgreSQL's pool
+ * connects on its first query, so this succeeds while the database is down. Its operations throw
  * StoreUnavailableError when the database fails them. `log` hears of a SQLite file created at start
  * or lost while running.
  */
-export async function openEventStore (settings: Settings, log?: SqliteLog): Promise<HealthTrackedStore | null> {
+export function createEventStore (settings: Settings, log?: SqliteLog): HealthTrackedStore | null {
   const kind = storeKind(settings)
   if (kind === 'none') return null
   if (kind === 'postgres' && settings.DATABASE_URL === undefined) {
     throw new InvalidSettingError('EVENT_STORE=postgres needs DATABASE_URL, e.g. postgres://user:password@db:5432/stripe_events')
   }
   const client = kind === 'postgres'
-    ? openPostgresClient(settings.DATABASE_URL as string)
+    ? openPostgresClient(settings.DATABASE_URL as string, {
+      connectMs: settings.DATABASE_CONNECT_TIMEOUT_MS,
+      statementMs: settings.DATABASE_STATEMENT_TIMEOUT_MS
+    })
     : openSqliteClient(resolve(settings.DATA_DIR, 'events.sqlite'), { lockTimeoutMs: settings.SQLITE_LOCK_TIMEOUT_MS, synchronous: settings.SQLITE_SYNCHRONOUS, log })
-  const store = trackStoreHealth(createSqlEventStore(client))
+  return trackStoreHealth(createSqlEventStore(client))
+}
+
+/** The store, migrated and ready; null when EVENT_STORE=none. Throws StoreUnavailableError when it cannot be opened. */
+export async function openEventStore (settings: Settings, log?: SqliteLog): Promise<HealthTrackedStore | null> {
+  const store = createEventStore(settings, log)
+  if (store === null) return null
   try {
     await store.migrate()
   } catch (error) {

@@ -1,4 +1,6 @@
-// The shared store's database, for several replicas behind one load balancer.
+// The shared store's database, for several replicas behind one load balancer. A database fault
+// (a dropped connection, a restart, a frozen server) reaches the caller as a failed query, never as
+// an uncaught 'error' event, and the pool reconnects by itself on the next query.
 import pg from 'pg'
 import type { SqlClient, SqlDialect, SqlRow } from './sql-client.js'
 
@@ -18,16 +20,63 @@ const types = {
     oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')
 }
 
-export function openPostgresClient (connectionString: string): SqlClient {
-  const pool = new pg.Pool({ connectionString, max: 10, types })
-  // An idle client's error (the server restarted, say) must not crash the process; the next query reconnects.
+export interface PostgresTimeouts {
+  /** How long opening a connection (or waiting for a free one) may take, in milliseconds. */
+  connectMs: number
+  /** The server's statement and idle-in-transaction timeouts, in milliseconds. */
+  statementMs: number
+}
+
+// A frozen server never enforces its own statement_timeout: the client gives up a little later.
+const clientMarginMs = 2000
+
+/**
+ * The connection string with the session settings every connection needs. pg lets the string's own
+ * `options=` replace the pool's, so they are merged into it: the timeouts first (an operator's own
+ * `-c statement_timeout` in the string wins), synchronous_commit last (a commit is on disk before a
+ * delivery is acknowledged, whatever the server's or the string's default).
+ */
+export function withSessionOptions (connectionString: string, timeouts: PostgresTimeouts): string {
+  const url = new URL(connectionString)
+  const own = url.searchParams.get('options') ?? ''
+  const options = [
+    `-c statement_timeout=${timeouts.statementMs}`,
+    `-c idle_in_transaction_session_timeout=${timeouts.statementMs}`,
+    own,
+    '-c synchronous_commit=on'
+  ].filter((option) => option !== '')
+  url.searchParams.set('options', options.join(' '))
+  return url.toString()
+}
+
+const defaultTimeouts: PostgresTimeouts = { connectMs: 5000, statementMs: 10_000 }
+
+export function openPostgresClient (connectionString: string, timeouts: PostgresTimeouts = defaultTimeouts): SqlClient {
+  const pool = new pg.Pool({
+    connectionString: withSessionOptions(connectionString, timeouts),
+    max: 10,
+    types,
+    connectionTimeoutMillis: timeouts.connectMs,
+    query_timeout: timeouts.statementMs + clientMarginMs,
+    // A server that vanished without closing the connection (a host gone, a network cut) is noticed.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    application_name: 'stripe-event-router'
+  })
+  // An idle client's error (the server restarted, say): the pool drops it, the next query reconnects.
   pool.on('error', () => {})
 
   return {
     dialect: postgresDialect,
+    // pool.query listens for the client's errors and discards a broken client itself.
     query: async ({ sql, params }) => (await pool.query(sql, params as unknown[])).rows as SqlRow[],
     transaction: async (statements) => {
       const client = await pool.connect()
+      // A checked-out client has no listener of the pool's: without one, a dropped connection's
+      // 'error' event would crash the process. The failed query below reports the same fault.
+      let broken: Error | undefined
+      const onError = (error: Error): void => { broken = error }
+      client.on('error', onError)
       try {
         await client.query('BEGIN')
         const results: SqlRow[][] = []
@@ -35,10 +84,16 @@ export function openPostgresClient (connectionString: string): SqlClient {
         await client.query('COMMIT')
         return results
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {})
+        // A statement the server refused leaves a usable connection to roll back; a dead or timed-out one
+        // would wait for nothing, so the pool discards it instead.
+        broken ??= error as Error
+        if (error instanceof pg.DatabaseError) {
+          await client.query('ROLLBACK').then(() => { broken = undefined }, () => {})
+        }
         throw error
       } finally {
-        client.release()
+        client.removeListener('error', onError)
+        client.release(broken)
       }
     },
     close: async () => { await pool.end() }

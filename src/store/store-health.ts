@@ -21,12 +21,17 @@ export interface HealthTrackedStore extends EventStore {
 // A password in a URL (postgres://user:secret@host) must never reach a reply or a log line.
 const passwordInUrl = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi
 
+/** `text` with any password in a URL in it hidden: postgres://app:***@db:5432/events. */
+export function hidePasswords (text: string): string {
+  return text.replace(passwordInUrl, '$1***@')
+}
+
 /** `CODE: message` of a driver error, with any password in a URL hidden. */
 export function describeStoreError (error: unknown): string {
   const { code, message } = error as { code?: unknown, message?: unknown }
   const text = typeof message === 'string' && message !== '' ? message : String(error)
   const described = typeof code === 'string' && !text.startsWith(code) ? `${code}: ${text}` : text
-  return described.replace(passwordInUrl, '$1***@')
+  return hidePasswords(described)
 }
 
 const writes = ['migrate', 'insert', 'claim', 'claimDue', 'failAbandoned', 'renewLease', 'finishAttempt', 'releaseLeases', 'requeue', 'prune', 'probeWrite'] as const
