@@ -14,6 +14,8 @@ export interface RouterMetrics {
   /** One handler run, in seconds. */
   observeAttempt: (type: string, outcome: string, seconds: number) => void
   countApiVersionMismatch: (apiVersion: string) => void
+  /** A request that reached no event route (404) or used another method on one (405). */
+  countUnroutedRequest: (method: string, statusCode: 404 | 405) => void
 }
 
 declare module 'fastify' {
@@ -65,6 +67,15 @@ const metrics: FastifyPluginAsync = async (fastify) => {
     name: 'stripe_event_api_version_mismatches_total',
     help: 'Events whose api_version differs from the one the handlers are written for (STRIPE_API_VERSION).',
     labelNames: ['api_version'],
+    registers: [registry]
+  })
+
+  // Most often an endpoint URL registered wrong in Stripe: alert when this grows. No path label:
+  // paths come from the client, and each would be a series of its own.
+  const unroutedRequests = new Counter({
+    name: 'stripe_webhook_unrouted_requests_total',
+    help: 'Requests that matched no route (404) or used another method than POST on an event path (405), by method and status.',
+    labelNames: ['method', 'status'],
     registers: [registry]
   })
 
@@ -120,7 +131,8 @@ const metrics: FastifyPluginAsync = async (fastify) => {
       // Bounded between scrapes: a service nobody scrapes must not grow.
       if (entry.seconds.length >= 1000) flushDurations(entry)
     },
-    countApiVersionMismatch: (apiVersion) => apiVersionMismatches.inc({ api_version: apiVersion })
+    countApiVersionMismatch: (apiVersion) => apiVersionMismatches.inc({ api_version: apiVersion }),
+    countUnroutedRequest: (method, statusCode) => unroutedRequests.inc({ method, status: String(statusCode) })
   })
 }
 
