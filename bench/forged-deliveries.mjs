@@ -2,12 +2,13 @@
 // (npm run build first) as a real process: node bench/forged-deliveries.mjs [project root]. Not part of
 // the benchmark suite; N and M set the number of small and large forged deliveries.
 import { spawn } from 'node:child_process'
-import { readFileSync, mkdtempSync } from 'node:fs'
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 const root = process.argv[2] ?? new URL('..', import.meta.url).pathname
 const secret = 'whsec_measure_0123456789'
-const child = spawn(process.execPath, ['dist/src/server.js'], { cwd: root, env: { ...process.env, NODE_ENV: 'production', STRIPE_WEBHOOK_SECRET: secret, HOST: '127.0.0.1', PORT: '0', DATA_DIR: mkdtempSync(join(tmpdir(), 'ops-measure-')) }, stdio: ['ignore', 'pipe', 'inherit'] })
+const dataDir = mkdtempSync(join(tmpdir(), 'forged-deliveries-'))
+const child = spawn(process.execPath, ['dist/src/server.js'], { cwd: root, env: { ...process.env, NODE_ENV: 'production', STRIPE_WEBHOOK_SECRET: secret, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'inherit'] })
 let bytes = 0
 let url
 await new Promise((resolve) => child.stdout.on('data', (chunk) => {
@@ -49,3 +50,5 @@ const bst = await flood(big, m, 2)
 let c1 = cpu()
 console.log(JSON.stringify({ bodyBytes: Buffer.byteLength(big), forgedBig: m, statuses: bst, cpuMsPerRequest: +((c1 - c0) / m).toFixed(2), logBytesPerRequest: +((bytes - before) / m).toFixed(1) }))
 child.kill('SIGTERM')
+await new Promise((resolve) => child.once('exit', resolve))
+rmSync(dataDir, { recursive: true, force: true })
