@@ -2,8 +2,9 @@
 # production dependencies only, as the non-root `node` user, SQLite data on a volume.
 #   docker build -t stripe-webhook-router .
 #   docker run -e STRIPE_WEBHOOK_SECRET=whsec_... -p 4242:4242 -v router-data:/data stripe-webhook-router
-ARG NODE_IMAGE=node:20-bookworm
-ARG NODE_RUNTIME_IMAGE=node:20-bookworm-slim
+# Node 22, an LTS line supported until April 2027; 20 reached its end of life in April 2026.
+ARG NODE_IMAGE=node:22-bookworm
+ARG NODE_RUNTIME_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app

@@ -5,6 +5,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { LOCAL_DEVELOPMENT_SECRET, settingsSchema, type SettingName, type Settings } from '../config/settings.js'
 import { InvalidSettingError } from '../src/errors.js'
+import { redactCredentials } from '../src/redact-credentials.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -35,8 +36,8 @@ function explainInvalidEnv (error: Error & { errors?: AjvError[] }, env: ConfigO
   if (first === undefined) return error.message
   const name = first.instancePath.replace(/^\//, '') || String(first.params.missingProperty ?? '')
   const got = env[name]
-  // A secret's value is never echoed, not even a malformed one.
-  const shown = got === undefined || /SECRET|KEY/.test(name) ? '' : ` (got ${JSON.stringify(got)})`
+  // A secret's value is never echoed, not even a malformed one; nor is a password in a URL.
+  const shown = got === undefined || /SECRET|KEY/.test(name) ? '' : ` (got ${redactCredentials(JSON.stringify(got))})`
   return `${name} ${first.message ?? 'is invalid'}${shown}.${describeSetting(name)}`
 }
 
@@ -69,6 +70,12 @@ const config: FastifyPluginAsync<ConfigOptions> = async (fastify, opts) => {
     await fastify.register(fastifyEnv, { schema: settingsSchema, data: opts.env, env: false, dotenv: false })
   } catch (error) {
     throw new InvalidSettingError(explainInvalidEnv(error as Error, opts.env))
+  }
+  const { PORT, METRICS_PORT } = fastify.config
+  // Both listeners on one port: the second could never bind.
+  if (METRICS_PORT !== undefined && METRICS_PORT === PORT) {
+    throw new InvalidSettingError(`METRICS_PORT is the same port as PORT (${PORT}).${describeSetting('METRICS_PORT')}` +
+      ' Give it a port of its own, or unset it to serve /metrics beside the webhook.')
   }
   fastify.config.webhookSecrets = parseWebhookSecrets(fastify.config, fastify.log, opts.secretOptional === true)
   fastify.log.level = fastify.config.LOG_LEVEL

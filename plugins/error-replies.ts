@@ -1,8 +1,10 @@
 // Turns every error into one JSON shape, `{ error, code }`: a client's fault is a 4xx that says
-// what was wrong; only the service's own faults are a 5xx, and those never leak internals.
+// what was wrong; only the service's own faults are a 5xx, and those never leak internals. Each
+// refusal is one log line, rate-limited per code so that a flood or an outage cannot drown the log.
 import type { FastifyError, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { isRouterError, signatureFailureCodes } from '../src/errors.js'
+import { createRefusalLogLimiter } from '../src/refusal-log-limiter.js'
 
 export interface ErrorReply {
   error: string
@@ -41,25 +43,32 @@ function clientErrorReply (error: FastifyError, bodyLimit: number): ErrorReply {
 
 const errorReplies: FastifyPluginAsync = async (fastify) => {
   const bodyLimit = fastify.config.BODY_LIMIT
+  const refusalLog = createRefusalLogLimiter(fastify.log)
+  fastify.addHook('onClose', async () => refusalLog.flush())
 
   fastify.setErrorHandler<FastifyError>(async function replyWithError (error, request, reply) {
     const statusCode = error.statusCode ?? 500
+    const event = request.stripeEvent
     if (statusCode >= 400 && statusCode < 500) {
       const body = clientErrorReply(error, bodyLimit)
-      if (signatureFailureCodes.has(body.code)) {
-        const { likelyCause } = error as { likelyCause?: string }
-        request.log.warn({ statusCode, reason: body.code, likelyCause }, `Stripe signature verification failed: ${body.error}`)
+      if (!refusalLog.admit(body.code)) {
+        // Counted for the summary line only; nor is a signature failure diagnosed, which costs CPU.
+      } else if (signatureFailureCodes.has(body.code)) {
+        const { diagnose } = error as { diagnose?: () => string }
+        request.log.warn({ statusCode, reason: body.code, likelyCause: diagnose?.() }, `Stripe signature verification failed: ${body.error}`)
       } else {
-        request.log.info({ statusCode, code: body.code }, body.error)
+        request.log.info({ eventId: event?.id, eventType: event?.type, statusCode, code: body.code }, body.error)
       }
       return reply.code(statusCode).send(body)
     }
-    if (error.code === 'STORE_UNAVAILABLE') {
+    const code = publicErrorCode(error)
+    if (!refusalLog.admit(code)) {
+      // Counted for the summary line only.
+    } else if (error.code === 'STORE_UNAVAILABLE') {
       // Expected while the database is down, once per refused delivery: the event and the cause, no stack.
-      const event = request.stripeEvent
       request.log.error({ eventId: event?.id, eventType: event?.type, code: error.code, statusCode }, error.message)
     } else {
-      request.log.error({ err: error }, 'Request failed')
+      request.log.error({ eventId: event?.id, eventType: event?.type, code, err: error }, 'Request failed')
     }
     // Only errors raised on purpose explain themselves to the client; anything else may hold internals.
     const ownError = isRouterError(error)
@@ -69,9 +78,16 @@ const errorReplies: FastifyPluginAsync = async (fastify) => {
     })
   })
 
+  // A request that matches no route is most often an endpoint URL registered wrong in Stripe: shown
+  // at warn and counted (stripe_webhook_unrouted_requests_total), so an alert can fire on it.
   fastify.setNotFoundHandler(async function replyNotFound (request, reply) {
+    const path = request.url.split('?')[0]
+    fastify.metrics?.countUnroutedRequest(request.method, 404)
+    if (refusalLog.admit('NOT_FOUND')) {
+      request.log.warn({ method: request.method, path, statusCode: 404, code: 'NOT_FOUND' }, `No route for ${request.method} ${path}`)
+    }
     return reply.code(404).send({
-      error: `No route for ${request.method} ${request.url.split('?')[0]}; Stripe events are posted to ${fastify.config.WEBHOOK_PATH}`,
+      error: `No route for ${request.method} ${path}; Stripe events are posted to ${fastify.config.WEBHOOK_PATH}`,
       code: 'NOT_FOUND'
     })
   })

@@ -5,8 +5,8 @@ import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { createDirectInbox, createStoredInbox, type EventInbox } from '../src/inbox/event-inbox.js'
 import { StoreUnavailableError } from '../src/errors.js'
+import { redactCredentials } from '../src/redact-credentials.js'
 import { createEventStore, storeKind } from '../src/store/open-event-store.js'
-import { hidePasswords } from '../src/store/store-health.js'
 import { openWithBackOff, type StoreOpening } from '../src/store/store-opening.js'
 
 declare module 'fastify' {
@@ -41,7 +41,7 @@ const eventInbox: FastifyPluginAsync<EventInboxOptions> = async (fastify, opts) 
   } else {
     // The shared database may be down or restarting: start unready and keep opening it.
     opening = await openWithBackOff(created, {
-      target: hidePasswords(config.DATABASE_URL as string),
+      target: redactCredentials(config.DATABASE_URL as string),
       log: fastify.log,
       onOpen: () => { if (ready) startWorkers() }
     })

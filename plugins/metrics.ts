@@ -17,6 +17,8 @@ export interface RouterMetrics {
   countApiVersionMismatch: (apiVersion: string) => void
   /** One handler run that was slow (past half HANDLER_TIMEOUT_MS), timed out, lost its lease, ... */
   countRunFault: (type: string, fault: RunFault) => void
+  /** A request that reached no event route (404) or used another method on one (405). */
+  countUnroutedRequest: (method: string, statusCode: 404 | 405) => void
 }
 
 declare module 'fastify' {
@@ -82,6 +84,15 @@ const metrics: FastifyPluginAsync = async (fastify) => {
     registers: [registry]
   })
 
+  // Most often an endpoint URL registered wrong in Stripe: alert when this grows. No path label:
+  // paths come from the client, and each would be a series of its own.
+  const unroutedRequests = new Counter({
+    name: 'stripe_webhook_unrouted_requests_total',
+    help: 'Requests that matched no route (404) or used another method than POST on an event path (405), by method and status.',
+    labelNames: ['method', 'status'],
+    registers: [registry]
+  })
+
   // Read from the store at scrape time: the queue is shared by every replica.
   const store = () => fastify.hasDecorator('eventInbox') ? fastify.eventInbox.store : null
   void new Gauge({
@@ -135,7 +146,8 @@ const metrics: FastifyPluginAsync = async (fastify) => {
       if (entry.seconds.length >= 1000) flushDurations(entry)
     },
     countApiVersionMismatch: (apiVersion) => apiVersionMismatches.inc({ api_version: apiVersion }),
-    countRunFault: (type, fault) => runFaults.inc({ type, fault })
+    countRunFault: (type, fault) => runFaults.inc({ type, fault }),
+    countUnroutedRequest: (method, statusCode) => unroutedRequests.inc({ method, status: String(statusCode) })
   })
 }
 

@@ -92,11 +92,12 @@ function verifyDelivery (request: FastifyRequest, secrets: readonly string[], to
   const text = payload.toString('utf8')
   if (!signedByOneOf(text, parsed.verifiable, secrets)) {
     const error = new InvalidSignatureError()
-    // For the log only (error-replies writes it); the response says no more than the code.
+    const now = Date.now()
+    // For the log only, and run only when error-replies writes the line: the diagnosis costs several
+    // times the check, and a flood of forged deliveries must not buy that CPU. The response says no
+    // more than the code.
     Object.assign(error, {
-      likelyCause: diagnoseSignatureFailure({
-        text, header: parsed.verifiable, timestamp: parsed.timestamp, secrets, toleranceSeconds, now: Date.now()
-      })
+      diagnose: () => diagnoseSignatureFailure({ text, header: parsed.verifiable, timestamp: parsed.timestamp, secrets, toleranceSeconds, now })
     })
     throw error
   }

@@ -8,6 +8,7 @@ import metrics from '../plugins/metrics.js'
 import readiness from '../plugins/readiness.js'
 import stripeHandlers from '../plugins/stripe-handlers.js'
 import stripeSignature from '../plugins/stripe-signature.js'
+import { checkHandlersDir } from './handlers-dir-check.js'
 import opsRoutes from './ops-routes.js'
 import webhookRoute from './webhook-route.js'
 
@@ -27,7 +28,12 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(errorReplies)
   await fastify.register(metrics)
   await fastify.register(stripeSignature)
-  await fastify.register(stripeHandlers, { handlersDir: opts.handlersDir ?? fastify.config.HANDLERS_DIR ?? defaultHandlersDir })
+  const handlersDir = opts.handlersDir ?? fastify.config.HANDLERS_DIR ?? defaultHandlersDir
+  if (opts.handlersDir === undefined && fastify.config.HANDLERS_DIR !== undefined) await checkHandlersDir(handlersDir)
+  await fastify.register(stripeHandlers, { handlersDir })
+  if (fastify.stripeHandlers.types.length === 0) {
+    fastify.log.warn({ handlersDir }, `No Stripe event handlers in ${handlersDir}: every event will be acknowledged and stored as unhandled`)
+  }
   await fastify.register(eventInbox, { shutdownGraceMs: opts.shutdownGraceMs })
   await fastify.register(readiness)
   await fastify.register(webhookRoute)

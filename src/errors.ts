@@ -39,6 +39,8 @@ export const SnapshotEventOnThinRouteError = createError('SNAPSHOT_EVENT_NOT_SUP
 )
 export const ThinEventFetchUnavailableError = createError('STRIPE_SECRET_KEY_MISSING',
   'Fetching a thin event\'s data needs STRIPE_SECRET_KEY, which is not set', 500)
+export const MethodNotAllowedError = createError('METHOD_NOT_ALLOWED',
+  '%s is not accepted here: Stripe posts events with POST', 405)
 
 // Not a fault: another delivery of the same event holds it right now, and Stripe's retry will find it settled.
 export const EventInProgressError = createError('EVENT_IN_PROGRESS',
@@ -60,7 +62,7 @@ export const StoreUnavailableError = createError('STORE_UNAVAILABLE',
 const routerErrors: FastifyErrorConstructor[] = [
   InvalidSettingError, InvalidHandlerError, MissingSignatureError, MalformedSignatureHeaderError,
   InvalidSignatureError, StaleSignatureError, UnsupportedContentEncodingError, BodyTooLargeError, EmptyBodyError, InvalidJsonError, NotAStripeEventError,
-  ThinEventOnSnapshotRouteError, SnapshotEventOnThinRouteError, EventInProgressError, HandlerFailedError, StoreUnavailableError
+  ThinEventOnSnapshotRouteError, SnapshotEventOnThinRouteError, MethodNotAllowedError, EventInProgressError, HandlerFailedError, StoreUnavailableError
 ]
 
 /** True for the errors above, whose messages are written for the client and safe to send. */

@@ -20,7 +20,7 @@ const handlerExtensions = new Set(['.ts', '.js', '.mts', '.mjs'])
 const notHandlers = /(\.d\.[mc]?ts|\.(test|spec)\.[mc]?[jt]s|\.map)$/
 
 /** The handler files under `folder`, as paths, sorted; none when the folder does not exist. */
-async function listHandlerFiles (folder: string): Promise<string[]> {
+export async function listHandlerFiles (folder: string): Promise<string[]> {
   let entries
   try {
     entries = await readdir(folder, { withFileTypes: true, recursive: true })

@@ -31,6 +31,9 @@ export function routerServerOptions (): FastifyServerOptions {
   return {
     // A slow client must not hold a socket forever.
     requestTimeout: 30_000,
+    // An endpoint registered as https://host/webhook/ or //webhook reaches the same route: Stripe
+    // follows no redirect, and a 404 there would be retried for three days, then disabled.
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     // Fastify's two generic lines per request are replaced by one per delivery, with the event's id,
     // type and outcome (webhook-route.ts); refusals are logged by error-replies.ts with their reason.
     logController: new LogController({ disableRequestLogging: true }),

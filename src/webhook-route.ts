@@ -2,11 +2,12 @@
 // event notifications from event destinations): the routes Stripe calls. The raw body is captured
 // for these routes only, the signature is checked before the handler runs, and the reply tells
 // Stripe whether to retry.
-import type { FastifyError, FastifyInstance, FastifyPluginAsync, preValidationAsyncHookHandler } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, HTTPMethods, preValidationAsyncHookHandler } from 'fastify'
 import Stripe from 'stripe'
 import { publicErrorCode } from '../plugins/error-replies.js'
 import rawBody from '../plugins/raw-body.js'
 import type { DeliveryOutcome } from '../plugins/metrics.js'
+import { MethodNotAllowedError } from './errors.js'
 import type { ReceiveOutcome } from './inbox/event-inbox.js'
 import { eventApiVersion } from './routed-event.js'
 
@@ -16,6 +17,9 @@ declare module 'fastify' {
     deliveryOutcome: ReceiveOutcome | null
   }
 }
+
+// Every other method on an event path is a 405 naming POST (HEAD comes with GET), not a 404.
+const otherMethods: HTTPMethods[] = ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 
 const outcomeOfError: Record<string, DeliveryOutcome> = {
   EVENT_IN_PROGRESS: 'in_progress',
@@ -34,14 +38,19 @@ function declareEventRoute (fastify: FastifyInstance, path: string, verify: preV
       const code = publicErrorCode(error)
       fastify.metrics.countDelivery(request.stripeEvent?.type ?? 'unknown', outcomeOfError[code] ?? 'rejected', code)
     },
-    // One line per delivery, with what an operator looks for: which event, what became of it.
+    // One line per delivery, with what an operator looks for: which event, what became of it; a
+    // refused one has had its line from the error handler (rate-limited there), with its code.
     // Callback style, not async: a promise per delivery is measurable.
     onResponse: (request, reply, done) => {
+      if (request.deliveryOutcome === null) {
+        done()
+        return
+      }
       const event = request.stripeEvent
       request.log.info({
         eventId: event?.id,
         eventType: event?.type,
-        outcome: request.deliveryOutcome ?? 'refused',
+        outcome: request.deliveryOutcome,
         statusCode: reply.statusCode,
         responseTimeMs: Math.round(reply.elapsedTime * 10) / 10
       }, 'Stripe delivery answered')
@@ -61,6 +70,18 @@ function declareEventRoute (fastify: FastifyInstance, path: string, verify: preV
     request.deliveryOutcome = outcome
     fastify.metrics.countDelivery(event.type, outcome)
     return { received: true }
+  })
+
+  fastify.route({
+    method: otherMethods,
+    url: path,
+    // Refused before the body is read: no parser waits on a body this route never wants.
+    onRequest: async function refuseOtherMethod (request, reply) {
+      fastify.metrics.countUnroutedRequest(request.method, 405)
+      void reply.header('allow', 'POST')
+      throw new MethodNotAllowedError(request.method)
+    },
+    handler: async () => { throw new Error('unreachable: onRequest refuses every request here') }
   })
 }
 

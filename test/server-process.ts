@@ -69,3 +69,41 @@ export async function post (url: string, event: object): Promise<number | 'no an
     return 'no answer'
   }
 }
+
+export interface StartupRun {
+  /** The exit code; null when the server was still running at the deadline and was stopped with SIGKILL. */
+  code: number | null
+  /** Everything the process wrote to stdout and stderr. */
+  output: string
+  /** The stdout lines that parsed as JSON. */
+  logs: Array<Record<string, unknown>>
+}
+
+/**
+ * Starts the server with `env` and collects its output until it exits, or until `timeoutMs` passes
+ * (then it is killed): for start-ups that must be refused, and for what they print.
+ */
+export async function runServerUntilExit (env: Record<string, string>, timeoutMs = 30_000): Promise<StartupRun> {
+  // Without tap's NODE_OPTIONS: coverage of a process that only starts and stops is not worth
+  // seconds of start-up each, several at once on a small machine.
+  const { NODE_OPTIONS: _coverageHooks, ...inherited } = process.env
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: projectRoot,
+    env: { ...inherited, NODE_ENV: 'test', STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let output = ''
+  child.stdout.on('data', (chunk) => { output += String(chunk) })
+  child.stderr.on('data', (chunk) => { output += String(chunk) })
+  const deadline = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+  const code = await new Promise<number | null>((resolve) => child.once('close', (exitCode) => resolve(exitCode)))
+  clearTimeout(deadline)
+  const logs = output.split('\n').flatMap((line) => {
+    try {
+      return [JSON.parse(line) as Record<string, unknown>]
+    } catch {
+      return []
+    }
+  })
+  return { code, output, logs }
+}

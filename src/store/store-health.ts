@@ -4,6 +4,7 @@
 // the cause in a few words (never a connection string or a stack), so a delivery gets a 503 and
 // Stripe retries it.
 import { StoreUnavailableError } from '../errors.js'
+import { redactCredentials } from '../redact-credentials.js'
 import type { EventStore } from './event-store.js'
 
 export interface WriteFailure {
@@ -18,20 +19,12 @@ export interface HealthTrackedStore extends EventStore {
   readonly writeFailure: () => WriteFailure | null
 }
 
-// A password in a URL (postgres://user:secret@host) must never reach a reply or a log line.
-const passwordInUrl = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi
-
-/** `text` with any password in a URL in it hidden: postgres://app:***@db:5432/events. */
-export function hidePasswords (text: string): string {
-  return text.replace(passwordInUrl, '$1***@')
-}
-
-/** `CODE: message` of a driver error, with any password in a URL hidden. */
+/** `CODE: message` of a driver error, with any password in a URL (or other credential) hidden. */
 export function describeStoreError (error: unknown): string {
   const { code, message } = error as { code?: unknown, message?: unknown }
   const text = typeof message === 'string' && message !== '' ? message : String(error)
   const described = typeof code === 'string' && !text.startsWith(code) ? `${code}: ${text}` : text
-  return hidePasswords(described)
+  return redactCredentials(described)
 }
 
 const writes = ['migrate', 'insert', 'claim', 'claimDue', 'failAbandoned', 'renewLease', 'finishAttempt', 'releaseLeases', 'requeue', 'prune', 'probeWrite'] as const
