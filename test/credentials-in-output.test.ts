@@ -30,10 +30,6 @@ test('no password, API key or signing secret reaches the output, whatever fails'
   const base = { STRIPE_SECRET_KEY: apiKey, STRIPE_WEBHOOK_SECRET: webhookSecret }
   const failures: Array<[string, Record<string, string>]> = [
     ['a misspelt scheme', { DATABASE_URL: url('db:5432', 'postgress') }],
-    ['a PostgreSQL that refuses connections', { DATABASE_URL: url(`127.0.0.1:${deadPort}`), DATABASE_CONNECT_TIMEOUT_MS: '1000' }],
-    ['a wrong password (the shared PostgreSQL refuses the login)', { DATABASE_URL: url('127.0.0.1:5432'), DATABASE_CONNECT_TIMEOUT_MS: '2000' }],
-    ['a database host that does not resolve', { DATABASE_URL: url('no-such-db.invalid:5432'), DATABASE_CONNECT_TIMEOUT_MS: '1000' }],
-    ['EVENT_STORE=postgres without a usable URL', { EVENT_STORE: 'postgres', DATABASE_URL: url('no-such-db.invalid') }],
     ['METRICS_PORT equal to PORT', { DATABASE_URL: url('db'), EVENT_STORE: 'sqlite', PORT: '4398', METRICS_PORT: '4398' }],
     ['a malformed second signing secret', { STRIPE_WEBHOOK_SECRET: `${webhookSecret},whsec-${password}` }],
     ['a PORT in use', { DATABASE_URL: url('db'), EVENT_STORE: 'sqlite', PORT: String(deadPort), HOST: 'no-such-host.invalid' }],
@@ -52,6 +48,30 @@ test('no password, API key or signing secret reaches the output, whatever fails'
     t.ok(run.logs.some((line) => line.level === 60), `${name}: a fatal line says why`)
     output += run.output
   })
+
+  // A PostgreSQL that cannot be reached is an outage to wait out, not a refused start-up: the service
+  // starts unready and keeps opening the store, naming DATABASE_URL in every retry line.
+  const outages: Array<[string, Record<string, string>]> = [
+    ['a PostgreSQL that refuses connections', { DATABASE_URL: url(`127.0.0.1:${deadPort}`), DATABASE_CONNECT_TIMEOUT_MS: '1000' }],
+    ['a wrong password (the shared PostgreSQL refuses the login)', { DATABASE_URL: url('127.0.0.1:5432'), DATABASE_CONNECT_TIMEOUT_MS: '2000' }],
+    ['a database host that does not resolve', { DATABASE_URL: url('no-such-db.invalid:5432'), DATABASE_CONNECT_TIMEOUT_MS: '1000' }],
+    ['EVENT_STORE=postgres with a host that does not resolve', { EVENT_STORE: 'postgres', DATABASE_URL: url('no-such-db.invalid'), DATABASE_CONNECT_TIMEOUT_MS: '1000' }]
+  ]
+  for (const [name, env] of outages) {
+    const waiting = await startServer({ ...base, DATA_DIR: temporaryDir(t), ...env })
+    t.teardown(() => waiting.child.kill('SIGKILL'))
+    const deadline = Date.now() + 20_000
+    while (!waiting.logs.some((line) => line.level === 40 && typeof line.cause === 'string') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    const ready = await fetch(`${waiting.url}/readyz`)
+    t.equal(ready.status, 503, `${name}: up but unready`)
+    output += await ready.text()
+    t.ok(waiting.logs.some((line) => line.level === 40 && String(line.database).includes(':***@')), `${name}: a retry line names DATABASE_URL, password hidden`)
+    waiting.child.kill('SIGTERM')
+    t.equal(await exited(waiting.child), 0, `${name}: SIGTERM while waiting exits 0`)
+    output += waiting.logs.map((line) => JSON.stringify(line)).join('\n')
+  }
 
   // A running server, then: forged and misrouted deliveries, a thin-event handler whose API call fails, a shutdown.
   const api = await startFakeStripeApi()
@@ -90,5 +110,5 @@ test('no password, API key or signing secret reaches the output, whatever fails'
 
   for (const secret of secrets) t.notOk(output.includes(secret), `not in the output: a credential of ${secret.length} characters`)
   for (const shape of credentialShapes) t.notMatch(output, shape, `nothing shaped like ${shape.source}`)
-  t.comment(`${failures.length} refused start-ups and one running server: ${output.length} bytes of output searched`)
+  t.comment(`${failures.length} refused start-ups, ${outages.length} waits for PostgreSQL and one running server: ${output.length} bytes of output searched`)
 })
