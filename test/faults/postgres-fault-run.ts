@@ -201,6 +201,17 @@ export async function runPostgresFault (t: FaultTest, scenario: FaultScenario): 
   t.same(refusals.filter((line) => line.err !== undefined || line.stack !== undefined), [], 'refusals are logged without a stack')
   t.ok(claimFailures <= 3, `the worker logs claim failures once per outage, not per poll (${claimFailures})`)
   t.same(server.logs.filter((line) => JSON.stringify(line).includes(password)), [], 'the database password never reaches the log')
+  // Quiet and truthful during the outage: the store being down is a condition, logged with its
+  // reason and no stack, once per event per condition (a lease it cannot renew, an end it cannot record).
+  t.same(server.logs.filter((line) => (line.err as { code?: unknown } | undefined)?.code === 'STORE_UNAVAILABLE'), [], 'no stack for the store being down')
+  const perEvent = new Map<string, number>()
+  for (const line of server.logs) {
+    if (line.eventId === undefined || !/^Could not (renew|record)/.test(String(line.msg))) continue
+    const key = `${String(line.eventId)}: ${String(line.msg)}`
+    perEvent.set(key, (perEvent.get(key) ?? 0) + 1)
+  }
+  const noisiest = Math.max(0, ...perEvent.values())
+  t.ok(noisiest <= 2, `at most one line per event per condition and cut (${noisiest})`)
   if (scenario.unreadyDuringFault) t.ok(during.some((probe) => probe.status === 503), '/readyz says 503 during the fault')
   t.ok(during.every((probe) => probe.status === 200 || probe.status === 503), '/readyz answers during the fault')
   const slowest = Math.max(0, ...probes.map((probe) => probe.answeredAt - probe.at))
