@@ -7,6 +7,7 @@ import { createDirectInbox, createStoredInbox, type EventInbox } from '../src/in
 import { StoreUnavailableError } from '../src/errors.js'
 import { redactCredentials } from '../src/redact-credentials.js'
 import { createEventStore, storeKind } from '../src/store/open-event-store.js'
+import { storeErrorFields } from '../src/store/store-health.js'
 import { openWithBackOff, type StoreOpening } from '../src/store/store-opening.js'
 
 declare module 'fastify' {
@@ -88,7 +89,9 @@ const eventInbox: FastifyPluginAsync<EventInboxOptions> = async (fastify, opts) 
   fastify.addHook('onClose', async () => {
     opening?.stop()
     await inbox?.stop(opts.shutdownGraceMs ?? config.SHUTDOWN_GRACE_MS)
-    await store.close()
+    // A store that is down may fail to close cleanly; the process is stopping either way, and a
+    // stop during an outage is still a clean stop.
+    await store.close().catch((error: unknown) => fastify.log.warn({ ...storeErrorFields(error) }, 'The event store did not close cleanly'))
   })
 }
 

@@ -5,6 +5,7 @@ import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { signatureFailureCodes } from '../src/errors.js'
 import type { RunFault } from '../src/inbox/run-attempt.js'
+import { createStoreGaugeReader, type StoreGauges } from '../src/store/store-gauges.js'
 
 export type DeliveryOutcome = 'queued' | 'handled' | 'unhandled' | 'duplicate' | 'ignored' | 'in_progress' | 'handler_failed' | 'rejected'
 
@@ -26,6 +27,9 @@ declare module 'fastify' {
     metrics: RouterMetrics
   }
 }
+
+// How long a scrape waits for the store's numbers, in milliseconds.
+const storeReadMs = 1000
 
 const metrics: FastifyPluginAsync = async (fastify) => {
   const registry = new Registry()
@@ -93,34 +97,28 @@ const metrics: FastifyPluginAsync = async (fastify) => {
     registers: [registry]
   })
 
-  // Read from the store at scrape time: the queue is shared by every replica.
-  const store = () => fastify.hasDecorator('eventInbox') ? fastify.eventInbox.store : null
-  void new Gauge({
-    name: 'stripe_events_queue_depth',
-    help: 'Stored events not yet settled (pending or being handled), across every replica.',
-    registers: [registry],
-    async collect () {
-      const counts = await store()?.countByStatus()
-      this.set(counts === undefined ? 0 : counts.pending + counts.processing)
-    }
-  })
-  void new Gauge({
-    name: 'stripe_events_oldest_unsettled_age_seconds',
-    help: 'Age of the oldest stored event not yet settled; 0 when the queue is empty.',
-    registers: [registry],
-    async collect () {
-      const oldest = await store()?.oldestUnsettledReceivedAt()
-      this.set(oldest === null || oldest === undefined ? 0 : (Date.now() - oldest) / 1000)
-    }
-  })
-  void new Gauge({
-    name: 'stripe_events_failed',
-    help: 'Stored events marked failed (the dead letter), waiting for a replay.',
-    registers: [registry],
-    async collect () {
-      this.set((await store()?.countByStatus())?.failed ?? 0)
-    }
-  })
+  // Read from the store at scrape time: the queue is shared by every replica. During an outage the
+  // scrape still answers within storeReadMs: these gauges are NaN, and stripe_event_store_up says 0.
+  const storeGauges = createStoreGaugeReader(() => fastify.hasDecorator('eventInbox') ? fastify.eventInbox.store : null, storeReadMs)
+  const storeGauge = (name: string, help: string, value: (gauges: StoreGauges) => number, whenDown = Number.NaN): void => {
+    void new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect () {
+        const gauges = await storeGauges()
+        this.set(gauges === null ? whenDown : value(gauges))
+      }
+    })
+  }
+  storeGauge('stripe_events_queue_depth', 'Stored events not yet settled (pending or being handled), across every replica; NaN when the store does not answer.',
+    (gauges) => gauges.unsettled)
+  storeGauge('stripe_events_oldest_unsettled_age_seconds', 'Age of the oldest stored event not yet settled; 0 when the queue is empty, NaN when the store does not answer.',
+    (gauges) => gauges.oldestUnsettledReceivedAt === null ? 0 : (Date.now() - gauges.oldestUnsettledReceivedAt) / 1000)
+  storeGauge('stripe_events_failed', 'Stored events marked failed (the dead letter), waiting for a replay; NaN when the store does not answer.',
+    (gauges) => gauges.failed)
+  storeGauge('stripe_event_store_up', `1 when the event store answered this scrape's reads within ${storeReadMs} ms (or there is no store), 0 when it failed or was late.`,
+    () => 1, 0)
 
   fastify.decorate('metrics', {
     registry,

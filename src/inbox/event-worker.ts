@@ -3,7 +3,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { StoredEvent } from '../store/event-store.js'
 import { lazyChildLogger } from '../lazy-child-logger.js'
-import { describeStoreError } from '../store/store-health.js'
+import { describeStoreError, storeErrorFields } from '../store/store-health.js'
 import { runAttempt, type AttemptContext } from './run-attempt.js'
 import { RunReleasedError, StoppedAfterErrorError } from './run-aborts.js'
 import type { RoutedEvent } from '../routed-event.js'
@@ -89,7 +89,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
       return
     }
     const work = handle(event, parsed ?? JSON.parse(event.payload.toString('utf8')) as RoutedEvent)
-      .catch((error: unknown) => log.error({ err: error, eventId: event.id }, 'Could not record an attempt; the lease will expire and the event will be retried'))
+      .catch((error: unknown) => log.error({ eventId: event.id, ...storeErrorFields(error) }, 'Could not record an attempt; the lease will expire and the event will be retried'))
       .finally(() => {
         running.delete(work)
         slotStarts.delete(work)
@@ -99,12 +99,19 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
     slotStarts.set(work, Date.now())
   }
 
-  // The cap at claim time: an event whose last allowed run's process stopped is failed, not run again.
-  async function failAbandoned (): Promise<void> {
-    // A write: once per poll interval is enough, not once per claim on the hot path.
+  // The claim-time sweep: an event with a successful run in its history (one fenced by a newer
+  // claim) is settled handled, never run again; an event whose last allowed run's process stopped
+  // is failed, not run again (the cap).
+  async function sweepDue (): Promise<void> {
+    // Writes: once per poll interval is enough, not once per claim on the hot path.
     const now = Date.now()
-    if (context.retry === null || now - lastAbandonCheck < options.pollIntervalMs) return
+    if (now - lastAbandonCheck < options.pollIntervalMs) return
     lastAbandonCheck = now
+    for (const event of await context.store.settleSucceeded(now)) {
+      log.warn({ eventId: event.id, eventType: event.type, attempts: event.attempts },
+        'Event settled handled without running it again: a run of it had succeeded under an older claim')
+    }
+    if (context.retry === null) return
     for (const event of await context.store.failAbandoned(now, context.retry.maxAttempts)) {
       context.countRunFault?.(event.type, 'abandoned')
       log.error({ eventId: event.id, eventType: event.type, attempts: event.attempts, lastError: event.lastError },
@@ -113,7 +120,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
   }
 
   async function claimWhileFree (): Promise<void> {
-    await failAbandoned()
+    await sweepDue()
     while (!stopped && busy() < options.concurrency) {
       const now = Date.now()
       const wanted = options.concurrency - busy()
@@ -199,7 +206,16 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
       options.onPastGrace()
       await waitForRuns(recordAfterAbortMs)
     }
-    const released = await context.store.releaseLeases(context.owner, afterError)
+    let released: number
+    try {
+      released = await context.store.releaseLeases(context.owner, afterError)
+    } catch (error) {
+      // The store is down: nothing to give back now, and no need to. The leases run out by themselves
+      // and any worker, here after a restart or on another replica, takes those events over then.
+      log.warn({ ...storeErrorFields(error), leaseSeconds: context.leaseMs / 1000 },
+        'Could not give back the leases of this instance\'s events; they will be taken over when their leases expire')
+      return
+    }
     if (released > 0) log.warn({ released }, `Released ${released} events whose handlers did not finish in time; they will be retried`)
   }
 

@@ -3,6 +3,7 @@
 // finish long before a renewal is due, and a timer per event showed on the hot path.
 import type { FastifyBaseLogger } from 'fastify'
 import type { EventStore } from '../store/event-store.js'
+import { storeErrorFields } from '../store/store-health.js'
 
 /** A run whose lease is kept: its lease token may change (a re-claim of its own event adopts the new one). */
 export interface LeasedRun {
@@ -18,33 +19,52 @@ export interface LeaseKeeper {
   stop: () => void
 }
 
+interface Held {
+  /** When the lease was last renewed (or a renewal last tried), in ms since the epoch. */
+  renewedAt: number
+  /** Since when renewals have been failing (the store is down), or null. */
+  failingSince: number | null
+}
+
 export function createLeaseKeeper (store: EventStore, leaseMs: number, log: FastifyBaseLogger): LeaseKeeper {
-  // Each running event and when its lease was last renewed.
-  const running = new Map<LeasedRun, number>()
+  const running = new Map<LeasedRun, Held>()
   const renewEveryMs = Math.max(10, Math.floor(leaseMs / 3))
+
+  function renew (run: LeasedRun, held: Held, now: number): void {
+    held.renewedAt = now
+    const lease = run.lease
+    store.renewLease(run.eventId, lease, now + leaseMs)
+      .then((renewed) => {
+        // While the store is down every renewal fails the same way: one line when they start
+        // failing, one when they work again, per event.
+        if (held.failingSince !== null) {
+          log.info({ eventId: run.eventId, failedForMs: Date.now() - held.failingSince }, 'The store answers lease renewals again')
+          held.failingSince = null
+        }
+        // A renewal that raced an adoption of a newer claim says nothing about the newer one.
+        if (renewed || running.get(run) !== held || run.lease !== lease) return
+        running.delete(run)
+        log.warn({ eventId: run.eventId, lease }, 'Lost the lease on an event whose handler is still running; its run is aborted and cannot settle the event')
+        run.leaseLost()
+      })
+      .catch((error: unknown) => {
+        if (held.failingSince !== null) return
+        held.failingSince = Date.now()
+        log.warn({ eventId: run.eventId, ...storeErrorFields(error) }, 'Could not renew an event lease; retrying, and the event may be taken over if its lease expires meanwhile')
+      })
+  }
 
   const timer = setInterval(() => {
     const now = Date.now()
-    for (const [run, renewedAt] of running) {
-      if (now - renewedAt < renewEveryMs) continue
-      running.set(run, now)
-      const lease = run.lease
-      store.renewLease(run.eventId, lease, now + leaseMs)
-        .then((held) => {
-          // A renewal that raced an adoption of a newer claim says nothing about the newer one.
-          if (held || !running.has(run) || run.lease !== lease) return
-          running.delete(run)
-          log.warn({ eventId: run.eventId, lease }, 'Lost the lease on an event whose handler is still running; its run is aborted and cannot settle the event')
-          run.leaseLost()
-        })
-        .catch((error: unknown) => log.warn({ err: error, eventId: run.eventId }, 'Could not renew an event lease'))
+    for (const [run, held] of running) {
+      if (now - held.renewedAt >= renewEveryMs) renew(run, held, now)
     }
   }, Math.max(5, Math.floor(renewEveryMs / 2)))
   timer.unref()
 
   return {
     hold: (run) => {
-      running.set(run, Date.now())
+      running.set(run, { renewedAt: Date.now(), failingSince: null })
       return () => running.delete(run)
     },
     stop: () => clearInterval(timer)

@@ -7,6 +7,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { StripeHandlers } from '../../plugins/stripe-handlers.js'
 import type { Attempt, AttemptOutcome, AttemptResult, EventStore, StoredEvent } from '../store/event-store.js'
 import type { LeaseKeeper, LeasedRun } from './lease-keeper.js'
+import { storeErrorFields } from '../store/store-health.js'
 import { retryDelayMs, type RetryPolicy } from './retry-delay.js'
 import { HandlerTimeoutError, LeaseLostError, RunReleasedError } from './run-aborts.js'
 import type { RoutedEvent } from '../routed-event.js'
@@ -103,13 +104,13 @@ async function recordEnd (context: AttemptContext, run: Run, attempt: Attempt, r
       if (context.pastGrace.aborted) {
         if (result.status === 'handled') {
           context.countRunFault?.(run.type, 'suspected_duplicate')
-          log.error({ ...ids, err: error }, 'Suspected duplicate: the handler succeeded but the instance stopped before the store recorded it; the event will run again')
+          log.error({ ...ids, ...storeErrorFields(error) }, 'Suspected duplicate: the handler succeeded but the instance stopped before the store recorded it; the event will run again')
         } else {
-          log.error({ ...ids, err: error }, 'The instance stopped before the store recorded the end of a run; the event will run again')
+          log.error({ ...ids, ...storeErrorFields(error) }, 'The instance stopped before the store recorded the end of a run; the event will run again')
         }
         return false
       }
-      if (failures === 0) log.warn({ ...ids, err: error }, 'Could not record the end of a run; keeping its lease and retrying until the store answers')
+      if (failures === 0) log.warn({ ...ids, ...storeErrorFields(error) }, 'Could not record the end of a run; keeping its lease and retrying until the store answers')
       await pause(Math.min(recordRetryMs.max, recordRetryMs.first * 2 ** Math.min(failures, 16)), context.pastGrace)
     }
   }
@@ -147,11 +148,11 @@ export async function runAttempt (
   const ids = { eventId: event.id, eventType: event.type }
   // A claim made before the event loop stalled (a handler blocking it) may have expired by now:
   // another worker may hold the event already, so this one must not start it.
-  // Unless no other claim took it meanwhile: then renewing makes the lease valid again.
+  // Unless no other claim took it and no run of it succeeded meanwhile: then renewing makes the lease valid again.
   if (event.leaseExpiresAt !== null && startedAt >= event.leaseExpiresAt) {
     const renewed = await context.store.renewLease(event.id, event.leaseOwner ?? '', startedAt + context.leaseMs).catch(() => false)
     if (!renewed) {
-      log.warn(ids, 'The lease on a claimed event expired before its run started, and another claim took it; not running it')
+      log.warn(ids, 'The lease on a claimed event expired before its run started, and another claim took it or a run of it succeeded meanwhile; not running it')
       return { result: null }
     }
   }

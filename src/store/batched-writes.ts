@@ -3,6 +3,7 @@
 // Under load one commit then serves many deliveries instead of one each.
 import type { Attempt, AttemptResult, InsertAs, NewEvent } from './event-store.js'
 import type { SqlClient, SqlRow, SqlStatement, SqlValue } from './sql-client.js'
+import { firstSuccessAt } from './success-history.js'
 import { createWriteBatcher, type WriteBatcher } from './write-batcher.js'
 
 export type Write =
@@ -46,11 +47,17 @@ const insertPayloadsSql = byRowCount((rows) => `INSERT INTO stripe_event_payload
 const insertAttemptsSql = byRowCount((rows) => `INSERT INTO stripe_event_attempts (event_id, attempt, worker, started_at, finished_at, outcome, error)
   VALUES ${valuesList(rows, 7)}
   ON CONFLICT (event_id, started_at, worker) DO NOTHING`)
+// An event with a successful run in its history (this one, or an older claim's that was fenced)
+// settles handled whatever this run's outcome: its side effect is done, it must not run again.
 const settleEventsSql = byRowCount((rows) => `UPDATE stripe_events AS e
-  SET status = v.column3, last_error = v.column4, next_attempt_at = v.column5, handled_at = v.column6,
+  SET status = CASE WHEN ${firstSuccessAt('e')} IS NULL THEN v.column3 ELSE 'handled' END,
+      last_error = CASE WHEN ${firstSuccessAt('e')} IS NULL THEN v.column4 ELSE NULL END,
+      next_attempt_at = v.column5,
+      handled_at = COALESCE(v.column6, ${firstSuccessAt('e')}),
       lease_owner = NULL, lease_expires_at = NULL
   FROM (VALUES ${valuesList(rows, 6, ['TEXT', 'TEXT', 'TEXT', 'TEXT', 'BIGINT', 'BIGINT'])}) AS v
-  WHERE e.id = v.column1 AND e.status IN ('processing', 'failed') AND e.lease_owner = v.column2
+  WHERE e.id = v.column1 AND ((e.status IN ('processing', 'failed') AND e.lease_owner = v.column2)
+    OR (e.status = 'failed' AND v.column3 = 'handled'))
   RETURNING id`)
 
 interface Planned {
@@ -128,7 +135,8 @@ function planInserts (inserts: Insert[]): Planned {
 // The attempts' history rows (one per run: recording the same run again, after an error that hid a
 // commit, adds nothing), and the status changes, each applied only where the run's lease token
 // is still the event's newest claim (a failed event keeps one only when failed by failAbandoned, while
-// that last run may still be alive). VALUES columns are column1, column2... in both SQLite and PostgreSQL.
+// that last run may still be alive), or where a failed event learns of a success: an older run,
+// presumed dead by the claim-time cap, that succeeded after all settles it handled. VALUES columns are column1, column2... in both SQLite and PostgreSQL.
 function planFinishes (finishes: Finish[]): Planned {
   if (finishes.length === 0) return { statements: [], answer: () => [] }
   const attemptParams: SqlValue[] = []

@@ -71,6 +71,13 @@ export interface AbandonedEvent {
   lastError: string
 }
 
+/** An event settled handled at claim time, since a run of it had succeeded (a run fenced by a newer claim). */
+export interface SettledEvent {
+  id: string
+  type: string
+  attempts: number
+}
+
 /**
  * The lease token of one claim by `owner` (an instance): stored in lease_owner, it fences the claim,
  * since renewals and ends of attempts must name it. `claim` distinguishes claims by the same owner.
@@ -97,7 +104,8 @@ export interface EventStore {
   claim: (id: string, owner: string, now: number, leaseExpiresAt: number) => Promise<StoredEvent | null>
   /**
    * Claims up to `limit` events that are due (pending and due, or with an expired lease) under the
-   * lease token `lease`, skipping events that already ran `maxAttempts` times (none by default).
+   * lease token `lease`, skipping events that already ran `maxAttempts` times (none by default) and
+   * events with a successful run in their history (see `settleSucceeded`).
    */
   claimDue: (lease: string, now: number, leaseExpiresAt: number, limit: number, maxAttempts?: number) => Promise<StoredEvent[]>
   /**
@@ -105,7 +113,15 @@ export interface EventStore {
    * lease without recording an end (its process stopped): applying the cap at claim time.
    */
   failAbandoned: (now: number, maxAttempts: number) => Promise<AbandonedEvent[]>
-  /** Extends the lease whose token is `lease`; false when that claim was lost. */
+  /**
+   * Settles handled (at most 100 per call) the due events, pending or with an expired lease, whose
+   * history has a handled run since they were last requeued: such an event is never run again.
+   */
+  settleSucceeded: (now: number) => Promise<SettledEvent[]>
+  /**
+   * Extends the lease whose token is `lease`; false when that claim was lost, or when a run of the
+   * event has succeeded meanwhile (an older claim's, fenced): this claim must not start or go on.
+   */
   renewLease: (id: string, lease: string, leaseExpiresAt: number) => Promise<boolean>
   /**
    * Records an attempt (always: the history keeps every run) and moves the event on if

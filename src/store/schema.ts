@@ -46,6 +46,11 @@ export function migrations (dialect: SqlDialect): string[][] {
       // One row per instance, written by the readiness check while store writes are failing: a
       // write that succeeds is the only proof that the store takes writes again.
       'CREATE TABLE stripe_router_heartbeats (owner TEXT PRIMARY KEY, beat_at BIGINT NOT NULL)'
+    ],
+    [
+      // When an operator last requeued the event (a replay): successful runs before it no longer
+      // stop a claim from running the event again.
+      'ALTER TABLE stripe_events ADD COLUMN requeued_at BIGINT'
     ]
   ]
 }

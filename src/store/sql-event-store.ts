@@ -3,6 +3,7 @@
 // finds the row already taken.
 import type {
   AbandonedEvent,
+  SettledEvent,
   Attempt,
   AttemptResult,
   EventFilter,
@@ -15,6 +16,7 @@ import type {
 import { eventStatuses, leaseTokenPrefix } from './event-store.js'
 import { migrations } from './schema.js'
 import { createBatchedWrites } from './batched-writes.js'
+import { firstSuccessAt } from './success-history.js'
 import type { SqlClient, SqlRow, SqlStatement, SqlValue } from './sql-client.js'
 
 const columns = 'id, type, account, livemode, api_version, created, received_at, status, attempts, ' +
@@ -130,6 +132,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     const rows = await client.query({
       sql: `UPDATE stripe_events SET ${claimSet}
             WHERE id = $3 AND (status IN ('pending', 'failed') OR (status = 'processing' AND lease_expires_at < $4))
+              AND ${firstSuccessAt('stripe_events')} IS NULL
             RETURNING ${columns}`,
       params: [owner, leaseExpiresAt, id, now]
     })
@@ -140,9 +143,10 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     const rows = await client.query({
       sql: `UPDATE stripe_events SET ${claimSet}
             WHERE id IN (
-              SELECT id FROM stripe_events
-              WHERE status IN ('pending', 'processing') AND next_attempt_at <= $3 AND attempts < $5
-              ORDER BY next_attempt_at
+              SELECT d.id FROM stripe_events d
+              WHERE d.status IN ('pending', 'processing') AND d.next_attempt_at <= $3 AND d.attempts < $5
+                AND ${firstSuccessAt('d')} IS NULL
+              ORDER BY d.next_attempt_at
               LIMIT $4 ${dialect.skipLocked}
             )
             RETURNING ${columns}`,
@@ -158,8 +162,9 @@ export function createSqlEventStore (client: SqlClient): EventStore {
       sql: `UPDATE stripe_events SET status = 'failed', lease_expires_at = NULL, next_attempt_at = $1,
               last_error = 'the process running it stopped during attempt ' || attempts || COALESCE('; last error: ' || last_error, '')
             WHERE id IN (
-              SELECT id FROM stripe_events
-              WHERE status = 'processing' AND next_attempt_at <= $1 AND attempts >= $2
+              SELECT d.id FROM stripe_events d
+              WHERE d.status = 'processing' AND d.next_attempt_at <= $1 AND d.attempts >= $2
+                AND ${firstSuccessAt('d')} IS NULL
               LIMIT 100 ${dialect.skipLocked}
             )
             RETURNING id, type, attempts, last_error`,
@@ -168,10 +173,26 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     return rows.map((row) => ({ id: row.id as string, type: row.type as string, attempts: Number(row.attempts), lastError: row.last_error as string }))
   }
 
+  async function settleSucceeded (now: number): Promise<SettledEvent[]> {
+    const rows = await client.query({
+      sql: `UPDATE stripe_events SET status = 'handled', lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = $1,
+              last_error = NULL, handled_at = ${firstSuccessAt('stripe_events')}
+            WHERE id IN (
+              SELECT d.id FROM stripe_events d
+              WHERE d.status IN ('pending', 'processing') AND d.next_attempt_at <= $1 AND ${firstSuccessAt('d')} IS NOT NULL
+              LIMIT 100 ${dialect.skipLocked}
+            )
+            RETURNING id, type, attempts`,
+      params: [now]
+    })
+    return rows.map((row) => ({ id: row.id as string, type: row.type as string, attempts: Number(row.attempts) }))
+  }
+
   async function renewLease (id: string, owner: string, leaseExpiresAt: number): Promise<boolean> {
     const rows = await client.query({
       sql: `UPDATE stripe_events SET lease_expires_at = $1, next_attempt_at = $1
-            WHERE id = $2 AND status = 'processing' AND lease_owner = $3 RETURNING id`,
+            WHERE id = $2 AND status = 'processing' AND lease_owner = $3 AND ${firstSuccessAt('stripe_events')} IS NULL
+            RETURNING id`,
       params: [leaseExpiresAt, id, owner]
     })
     return rows.length === 1
@@ -224,7 +245,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     const rows = await client.query({
       // A replayed event gets a fresh budget of attempts; stripe_event_attempts keeps the history.
       sql: `UPDATE stripe_events SET status = 'pending', next_attempt_at = $1, lease_owner = NULL, lease_expires_at = NULL,
-              attempts = 0
+              attempts = 0, requeued_at = $1
             ${where.sql === '' ? 'WHERE' : `${where.sql} AND`} (${allowed})
             RETURNING id`,
       params: [now, now, ...where.params]
@@ -273,6 +294,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     claim,
     claimDue,
     failAbandoned,
+    settleSucceeded,
     renewLease,
     finishAttempt,
     releaseLeases,

@@ -27,7 +27,17 @@ export function describeStoreError (error: unknown): string {
   return redactCredentials(described)
 }
 
-const writes = ['migrate', 'insert', 'claim', 'claimDue', 'failAbandoned', 'renewLease', 'finishAttempt', 'releaseLeases', 'requeue', 'prune', 'probeWrite'] as const
+/**
+ * The log fields for an error met while using the store: a store that is down (StoreUnavailableError)
+ * is a condition, not a bug, so its line gets `reason` (code and message, no stack); anything else
+ * keeps `err`, with its stack.
+ */
+export function storeErrorFields (error: unknown): { reason: string } | { err: unknown } {
+  if (error instanceof StoreUnavailableError) return { reason: describeStoreError(error.cause ?? error) }
+  return { err: error }
+}
+
+const writes = ['migrate', 'insert', 'claim', 'claimDue', 'failAbandoned', 'settleSucceeded', 'renewLease', 'finishAttempt', 'releaseLeases', 'requeue', 'prune', 'probeWrite'] as const
 const reads = ['get', 'attempts', 'list', 'countByStatus', 'oldestUnsettledReceivedAt', 'ping'] as const
 
 type Operation = (...args: never[]) => Promise<unknown>

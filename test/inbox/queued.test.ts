@@ -99,9 +99,14 @@ for (const backend of backends) {
     const base = { type: event.type, account: null, livemode: false, apiVersion: event.api_version, created: event.created, receivedAt: now, payload }
     // Claimed by a process that was killed: the lease runs out and nobody finishes it.
     await store.insert({ ...base, id: 'evt_abandoned' }, { status: 'processing', owner: 'killed-process', leaseExpiresAt: now + 100 })
-    await store.insert({ ...base, id: 'evt_settled' }, { status: 'processing', owner: 'killed-process', leaseExpiresAt: now + 100 })
+    // Claimed by a live process that finishes it. Its lease must outlast the inserts and the finish:
+    // with the 100 ms of the dead one, a loaded machine let it expire first, this app's worker rightly
+    // took the event over and ran it (its payload, shared with evt_abandoned then, recorded a second
+    // evt_abandoned). Its own payload now, so that a run of it would be recorded under its own id.
+    const settledPayload = Buffer.from(JSON.stringify(paymentIntentSucceeded('evt_settled')))
+    await store.insert({ ...base, id: 'evt_settled', payload: settledPayload }, { status: 'processing', owner: 'live-process', leaseExpiresAt: now + 60_000 })
     await store.finishAttempt(
-      { eventId: 'evt_settled', attempt: 1, worker: 'killed-process', startedAt: now, finishedAt: now, outcome: 'handled', error: null },
+      { eventId: 'evt_settled', attempt: 1, worker: 'live-process', startedAt: now, finishedAt: now, outcome: 'handled', error: null },
       { status: 'handled' }
     )
 
@@ -109,6 +114,7 @@ for (const backend of backends) {
 
     t.same(handledEventIds, ['evt_abandoned'], 'the abandoned event ran, the handled one did not run again')
     t.match(await store.get('evt_abandoned'), { status: 'handled', attempts: 2 })
+    t.match(await store.get('evt_settled'), { status: 'handled', attempts: 1 }, 'the finished one was never claimed again')
   })
 
   test(`${backend}: a handler that outlives its lease keeps it, and runs once`, async (t) => {

@@ -175,6 +175,35 @@ for (const [backend, open] of Object.entries(backends)) {
     t.same((await store.attempts('evt_fenced')).map((attempt) => [attempt.attempt, attempt.worker]), [[1, leaseToken('a', 1)], [2, leaseToken('a', 2)]], 'both runs are in the history')
   })
 
+  test(`${backend}: an event with a recorded success is never claimed again nor failed: it settles handled, until a replay`, async (t) => {
+    const store = await ready(t, open)
+    if (store === null) return
+    const now = Date.now()
+    const succeeded = (lease: string, at: number): Parameters<EventStore['finishAttempt']>[0] =>
+      ({ eventId: 'evt_known', attempt: 1, worker: lease, startedAt: at, finishedAt: at + 100, outcome: 'handled', error: null })
+    await store.insert(newEvent('evt_known'), { status: 'processing', owner: leaseToken('a', 1), leaseExpiresAt: now + 1000 })
+    t.match(await store.claimDue(leaseToken('b', 1), now + 2000, now + 3000, 10), [{ id: 'evt_known' }], 'b takes it over once a\'s lease expired')
+    t.equal(await store.finishAttempt(succeeded(leaseToken('a', 1), now), { status: 'handled' }), false, 'a\'s late success is fenced')
+    t.equal(await store.renewLease('evt_known', leaseToken('b', 1), now + 5000), false, 'b may not go on: the event succeeded')
+    t.same(await store.claimDue(leaseToken('c', 1), now + 4000, now + 9000, 10), [], 'once b\'s lease expired, no claim runs it')
+    t.same(await store.failAbandoned(now + 4000, 2), [], 'nor does the claim-time cap fail it')
+    t.same(await store.claim('evt_known', leaseToken('c', 2), now + 4000, now + 9000), null, 'nor a redelivery\'s claim')
+    t.same(await store.settleSucceeded(now + 4000), [{ id: 'evt_known', type: 'payment_intent.succeeded', attempts: 2 }], 'the sweep settles it')
+    t.match(await store.get('evt_known'), { status: 'handled', lastError: null, leaseOwner: null, handledAt: now + 100 })
+
+    await store.insert(newEvent('evt_known_b'), { status: 'processing', owner: leaseToken('a', 2), leaseExpiresAt: now + 1000 })
+    await store.claimDue(leaseToken('b', 2), now + 2000, now + 60_000, 10)
+    await store.finishAttempt({ ...succeeded(leaseToken('a', 2), now), eventId: 'evt_known_b' }, { status: 'handled' })
+    t.equal(await store.finishAttempt(
+      { eventId: 'evt_known_b', attempt: 2, worker: leaseToken('b', 2), startedAt: now + 2000, finishedAt: now + 2500, outcome: 'failed', error: 'Error: boom' },
+      { status: 'failed', error: 'Error: boom' }
+    ), true)
+    t.match(await store.get('evt_known_b'), { status: 'handled', lastError: null }, 'a newer claim\'s failure does not fail an event that succeeded')
+
+    t.same(await store.requeue({ ids: ['evt_known'] }, true, now + 5000), ['evt_known'], 'a forced replay')
+    t.match(await store.claimDue(leaseToken('d', 1), now + 5000, now + 9000, 10), [{ id: 'evt_known' }], 'runs it again: successes before the replay do not count')
+  })
+
   test(`${backend}: MAX_ATTEMPTS is applied at claim time: an event whose last run stopped is failed, not claimed`, async (t) => {
     const store = await ready(t, open)
     if (store === null) return
