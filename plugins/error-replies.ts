@@ -41,6 +41,8 @@ function clientErrorReply (error: FastifyError, bodyLimit: number): ErrorReply {
   return { error: error.message, code: 'BAD_REQUEST' }
 }
 
+const storeUnavailableReply = 'The event store cannot store events right now; the event was not stored, and Stripe will retry the delivery'
+
 const errorReplies: FastifyPluginAsync = async (fastify) => {
   const bodyLimit = fastify.config.BODY_LIMIT
   const refusalLog = createRefusalLogLimiter(fastify.log)
@@ -71,9 +73,10 @@ const errorReplies: FastifyPluginAsync = async (fastify) => {
       request.log.error({ eventId: event?.id, eventType: event?.type, code, err: error }, 'Request failed')
     }
     // Only errors raised on purpose explain themselves to the client; anything else may hold internals.
+    // A store failure's cause (a file path, a host, a driver's words) is for the operator's log only.
     const ownError = isRouterError(error)
     return reply.code(statusCode).send({
-      error: ownError ? error.message : 'Internal server error',
+      error: error.code === 'STORE_UNAVAILABLE' ? storeUnavailableReply : ownError ? error.message : 'Internal server error',
       code: ownError ? error.code : 'INTERNAL_ERROR'
     })
   })

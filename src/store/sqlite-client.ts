@@ -147,21 +147,24 @@ export function openSqliteClient (file: string, options: SqliteClientOptions = {
 
   // Another process holding the lock (the events CLI, a backup, a second instance) makes the
   // operation fail at once with SQLITE_BUSY, nothing done; it is tried again after a timer, so the
-  // event loop serves everything else meanwhile. The wait is counted from when the lock was first
-  // met with no success since, not per operation: a delivery queued behind a batch that waited
-  // gives up with it instead of waiting as long again.
+  // event loop serves everything else meanwhile. Each operation waits at most lockTimeoutMs from its
+  // own start, and less when the lock has been in the way since before then with no write getting
+  // through: a delivery queued behind a batch that waited gives up with it instead of waiting as long
+  // again. Only a write clears that: in WAL mode reads go through under another process's write
+  // lock, so a read that succeeds (a readiness probe, a scrape) says nothing about the lock.
   let lockedSince: number | null = null
-  async function underLock<Result> (operation: () => Result): Promise<Result> {
+  async function underLock<Result> (operation: () => Result, writes: boolean): Promise<Result> {
+    const startedAt = Date.now()
     for (let tries = 0; ; tries++) {
       checkIdentity()
       try {
         const result = operation()
-        lockedSince = null
+        if (writes) lockedSince = null
         return result
       } catch (error) {
         if (!isBusy(error)) throw error
         lockedSince ??= Date.now()
-        const deadline = lockedSince + lockTimeoutMs
+        const deadline = Math.min(startedAt, lockedSince) + lockTimeoutMs
         if (Date.now() >= deadline) {
           throw new SqliteStoreError('SQLITE_BUSY', `the database ${file} is locked by another process and stayed locked for ${lockTimeoutMs} ms (SQLITE_LOCK_TIMEOUT_MS)`)
         }
@@ -172,8 +175,8 @@ export function openSqliteClient (file: string, options: SqliteClientOptions = {
 
   return {
     dialect: sqliteDialect,
-    query: async (statement) => await underLock(() => run(statement)),
-    transaction: async (statements) => await underLock(() => runAll.immediate(statements)),
+    query: async (statement) => await underLock(() => run(statement), !preparedFor(statement.sql).statement.reader),
+    transaction: async (statements) => await underLock(() => runAll.immediate(statements), true),
     close: async () => { db.close() }
   }
 }

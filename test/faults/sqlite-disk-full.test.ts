@@ -46,6 +46,7 @@ test('a full disk: 503 and /readyz 503, no crash; when space comes back, 200 and
 
   t.same(whileFull.filter((answer) => answer.status !== 503).map((answer) => answer.status), [], 'every delivery on the full disk got 503')
   t.ok(whileFull.every((answer) => JSON.parse(answer.body).code === 'STORE_UNAVAILABLE'), 'with code STORE_UNAVAILABLE')
+  t.ok(whileFull.every((answer) => !answer.body.includes('SQLITE') && !answer.body.includes(dataDir)), 'the reply names neither the cause nor the file: those are for the log')
   t.equal(readyWhileFull.status, 503, '/readyz 503')
   t.match(JSON.parse(readyWhileFull.body).store, /^unavailable: .*SQLITE_FULL/, `with the reason: ${JSON.parse(readyWhileFull.body).store as string}`)
   t.equal(health.status, 200, 'the process is up (/healthz 200)')

@@ -47,6 +47,15 @@ test('a file locked by another process: /healthz answers, deliveries get 503 wit
   const released = (): boolean => releasedAt !== Infinity
   await Promise.all([
     (async () => { while (!released()) { health.push(await probe(server.url, '/healthz')); await new Promise((resolve) => setTimeout(resolve, 100)) } })(),
+    // An orchestrator's readiness probe and a Prometheus scrape every 300 ms: their reads go through
+    // under the write lock (WAL), and must not stretch the deliveries' wait for it.
+    (async () => {
+      while (!released()) {
+        await probe(server.url, '/readyz')
+        await probe(server.url, '/metrics')
+        await new Promise((resolve) => setTimeout(resolve, 300))
+      }
+    })(),
     // Once a write has failed (after SQLITE_LOCK_TIMEOUT_MS, 1.5 s), readiness reports the lock.
     (async () => { await new Promise((resolve) => setTimeout(resolve, 2000)); readyDuringLock.push(await probe(server.url, '/readyz')) })(),
     // Four senders, as Stripe's deliveries overlap; only answers that came back while the lock held count here.
