@@ -1,12 +1,12 @@
 // No credential in any output, ever: a password in DATABASE_URL, a Stripe API key and the webhook
 // signing secrets are set, every failure path the process has is provoked through the real server,
 // and neither stdout nor stderr holds any of them.
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { test } from 'tap'
 import { buildThinEvent } from '../src/dev/build-thin-event.js'
 import { startFakeStripeApi } from './fakes/stripe-api.js'
 import { handlerFolder, paymentIntentSucceeded, signPayload, temporaryDir } from './helper.js'
+import { freePort } from './free-port.js'
 import { exited, runServerUntilExit, startServer } from './server-process.js'
 
 const password = 'Pw-8c41e0f7d2a9'
@@ -16,16 +16,8 @@ const secrets = [password, encodeURIComponent(password), apiKey, webhookSecret, 
 // Anything shaped like a credential, not only the values set here.
 const credentialShapes = [/sk_(live|test)_[A-Za-z0-9]{6}/, /rk_(live|test)_[A-Za-z0-9]{6}/, /whsec_(?!local_development_only)[A-Za-z0-9]{4}/, /:\/\/[^:/@\s"]+:(?!\*\*\*@)[^@\s"]+@/]
 
-async function closedPort (): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as { port: number }
-  await new Promise((resolve) => probe.close(resolve))
-  return port
-}
-
 test('no password, API key or signing secret reaches the output, whatever fails', async (t) => {
-  const deadPort = await closedPort()
+  const deadPort = await freePort()
   const url = (host: string, scheme = 'postgres'): string => `${scheme}://router:${encodeURIComponent(password)}@${host}/stripe_events`
   const base = { STRIPE_SECRET_KEY: apiKey, STRIPE_WEBHOOK_SECRET: webhookSecret }
   const failures: Array<[string, Record<string, string>]> = [

@@ -6,6 +6,7 @@ import { createSqlEventStore } from '../src/store/sql-event-store.js'
 import { openSqliteClient } from '../src/store/sqlite-client.js'
 import { handlerFolder, paymentIntentSucceeded, temporaryDir } from './helper.js'
 import { exited, post, startServer } from './server-process.js'
+import { freePort } from './free-port.js'
 
 async function storedStatuses (dataDir: string): Promise<Record<string, number>> {
   const store = createSqlEventStore(openSqliteClient(join(dataDir, 'events.sqlite')))
@@ -83,14 +84,10 @@ test('a second signal exits at once', async (t) => {
 
 test('METRICS_PORT serves health and metrics on a port of their own', async (t) => {
   const dataDir = temporaryDir(t)
-  const probe = await import('node:net').then(({ createServer }) => createServer())
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const address = probe.address()
-  await new Promise((resolve) => probe.close(resolve))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  const server = await startServer({ DATA_DIR: dataDir, METRICS_PORT: String(address.port) })
+  const metricsPort = await freePort()
+  const server = await startServer({ DATA_DIR: dataDir, METRICS_PORT: String(metricsPort) })
   t.teardown(() => server.child.kill('SIGKILL'))
-  const opsUrl = `http://127.0.0.1:${address.port}`
+  const opsUrl = `http://127.0.0.1:${metricsPort}`
   t.equal((await fetch(`${opsUrl}/readyz`)).status, 200)
   t.match(await (await fetch(`${opsUrl}/metrics`)).text(), /stripe_webhook_deliveries_total/)
   t.equal((await fetch(`${server.url}/metrics`)).status, 404, 'not on the public listener')

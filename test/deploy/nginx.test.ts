@@ -2,21 +2,13 @@
 // or doubled slash too) reach the router over HTTP/1.1 with the body byte for byte as signed.
 import { spawn, spawnSync } from 'node:child_process'
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { test } from 'tap'
 import { buildThinEvent } from '../../src/dev/build-thin-event.js'
 import { buildApp, paymentIntentSucceeded, signPayload, temporaryDir } from '../helper.js'
+import { freePort } from '../free-port.js'
 
 const hasNginx = spawnSync('nginx', ['-v']).status === 0
-
-async function freePort (): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as { port: number }
-  await new Promise((resolve) => probe.close(resolve))
-  return port
-}
 
 test('nginx passes both event paths to the router over HTTP/1.1, the body untouched', { skip: hasNginx ? false : 'nginx is not installed' }, async (t) => {
   const { app } = await buildApp(t)

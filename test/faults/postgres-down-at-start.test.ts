@@ -1,9 +1,9 @@
 // The service started while its database is down: it must listen, unready, refuse deliveries with
 // 503, and open the store by itself once the database starts.
-import { createServer } from 'node:net'
 import { test } from 'tap'
 import { buildApp, deliver, paymentIntentSucceeded } from '../helper.js'
 import { runPostgresFault } from './postgres-fault-run.js'
+import { freePort } from '../free-port.js'
 
 test('started while the database is down: up and unready, 503s, then ready by itself once it starts', async (t) => {
   let healthz: number | undefined
@@ -24,17 +24,8 @@ test('started while the database is down: up and unready, 503s, then ready by it
   t.match(server.logs.find((line) => /^Event store open at/.test(String(line.msg))), { level: 30, database: redacted }, 'and says when the store opens')
 })
 
-async function closedPort (): Promise<number> {
-  return await new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => resolve(port))
-    })
-  })
-}
-
 test('an app whose database never answers starts, refuses deliveries with 503, and closes at once', async (t) => {
-  const url = `postgres://app:secret-pw@127.0.0.1:${await closedPort()}/events`
+  const url = `postgres://app:secret-pw@127.0.0.1:${await freePort()}/events`
   const { app, logs } = await buildApp(t, { env: { DATABASE_URL: url } })
   const readiness = await app.inject({ method: 'GET', url: '/readyz' })
   t.equal(readiness.statusCode, 503, '/readyz is 503')

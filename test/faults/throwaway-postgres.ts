@@ -4,11 +4,11 @@
 // live in a temporary folder, and it listens on a free port of 127.0.0.1.
 import { execFile } from 'node:child_process'
 import { chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import pg from 'pg'
+import { freePort } from '../free-port.js'
 
 const run = promisify(execFile)
 const bin = process.env.POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin'
@@ -32,17 +32,6 @@ export interface ThrowawayPostgres {
 
 interface Teardown {
   teardown: (fn: () => unknown) => void
-}
-
-async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 async function asOwner (command: string, args: string[]): Promise<void> {
