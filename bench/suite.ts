@@ -268,7 +268,10 @@ if (sections.has('memory')) {
   const probe = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/heap-after-gc.ts', String(total), String(checkpoints.length - 1)],
     { cwd: projectRoot, encoding: 'utf8' })
   if (probe.status !== 0) throw new Error(`the heap probe failed: ${probe.stderr}`)
-  const heap = probe.stdout.trim().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { events: number, heapUsedMiB: number })
+  // The probe's stdout also carries the app's own log lines (JSON too): only its measurements count.
+  const heap = probe.stdout.trim().split('\n').filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { events?: unknown, heapUsedMiB?: unknown })
+    .filter((point): point is { events: number, heapUsedMiB: number } => typeof point.events === 'number' && typeof point.heapUsedMiB === 'number')
   const heapAfter1k = heap[0]?.heapUsedMiB ?? Number.NaN
   const heapAfterAll = heap.at(-1)?.heapUsedMiB ?? Number.NaN
   report.push('V8 heap in use after a full GC (same load, in process, bench/heap-after-gc.ts): what is held per event',
