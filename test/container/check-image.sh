@@ -35,8 +35,8 @@ for _ in $(seq 1 100); do
 done
 curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { podman logs "$container"; echo "FAIL: the container never became ready"; exit 1; }
 
-# Output is captured before it is searched: under pipefail, `producer | grep -q` fails at random when
-# grep exits on its first match and the producer dies of SIGPIPE. See test/ci-scripts.test.ts.
+# Output is captured before it is searched: under pipefail, a producer piped into `grep -q` fails at
+# random when grep exits on its first match and the producer dies of SIGPIPE. See test/ci-scripts.test.ts.
 container_log() { podman logs "$container" 2>&1; }
 fail() { local log; log=$(container_log); tail -n 20 <<<"$log"; echo "FAIL: $1"; exit 1; }
 

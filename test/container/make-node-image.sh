@@ -13,7 +13,7 @@ fi
 
 rootfs=$(mktemp -d /var/tmp/node-standin.XXXXXX)
 trap 'rm -rf "$rootfs"' EXIT
-# sed stops at the first match itself: a `| head` behind it could fail the script under pipefail.
+# sed stops at the first match itself: piped into head instead, it could fail the script under pipefail.
 mirror=$(sed -nE '/^URIs: (http[^ ]*debian)$/{s//\1/p;q}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
 debootstrap --variant=minbase --include=ca-certificates,python3,make,g++ bookworm "$rootfs" "${mirror:-http://deb.debian.org/debian}" >/dev/null
 
