@@ -3,6 +3,7 @@
 import { hostname } from 'node:os'
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
+import { settleWithin } from '../src/settle-within.js'
 import { describeStoreError, type HealthTrackedStore } from '../src/store/store-health.js'
 
 export interface Readiness {
@@ -54,12 +55,7 @@ const readiness: FastifyPluginAsync = async (fastify) => {
     if (store !== null) {
       storeCheck ??= checkStore(store).finally(() => { storeCheck = null })
       // An orchestrator's probe gives up after a second or so: a store that does not answer in time is unready.
-      let timer: NodeJS.Timeout | undefined
-      const late = new Promise<string>((resolve) => {
-        timer = setTimeout(resolve, storeAnswerMs, `no answer from the store within ${storeAnswerMs} ms`)
-      })
-      const reason = await Promise.race([storeCheck, late])
-      clearTimeout(timer)
+      const reason = await settleWithin(storeCheck, storeAnswerMs, `no answer from the store within ${storeAnswerMs} ms`)
       if (reason !== null) {
         storeReady = false
         storeState = `unavailable: ${reason}`

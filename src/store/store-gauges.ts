@@ -1,6 +1,7 @@
 // The store's numbers for a metrics scrape, read within a bounded time: a scrape must answer while
 // the database is down or frozen (the process's own metrics matter most then), so a read that fails
 // or is late gives no numbers instead of failing or holding the scrape.
+import { settleWithin } from '../settle-within.js'
 import type { EventStore } from './event-store.js'
 
 export interface StoreGauges {
@@ -33,12 +34,6 @@ export function createStoreGaugeReader (store: () => EventStore | null, timeoutM
       reading = started
       void started.finally(() => { if (reading === started) reading = null })
     }
-    let timer: NodeJS.Timeout | undefined
-    const late = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), timeoutMs) })
-    try {
-      return await Promise.race([reading, late])
-    } finally {
-      clearTimeout(timer)
-    }
+    return await settleWithin(reading, timeoutMs, null)
   }
 }
