@@ -39,3 +39,14 @@ export function eventCreatedSeconds (event: RoutedEvent): number {
 export function eventApiVersion (event: RoutedEvent): string | null {
   return !isThinEvent(event) && typeof event.api_version === 'string' ? event.api_version : null
 }
+
+/**
+ * The id of the Stripe object the event is about: a snapshot event's `data.object.id`, or a thin
+ * event's `related_object.id`; null when the payload names none.
+ */
+export function eventObjectId (event: RoutedEvent): string | null {
+  const id = isThinEvent(event)
+    ? event.related_object?.id
+    : (event.data?.object as { id?: unknown } | undefined)?.id
+  return typeof id === 'string' ? id : null
+}

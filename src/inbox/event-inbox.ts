@@ -12,7 +12,7 @@ import type { RetryPolicy } from './retry-delay.js'
 import { createLeaseKeeper } from './lease-keeper.js'
 import { runAttempt, type AttemptContext, type Run, type RunFault } from './run-attempt.js'
 import { startEventWorker, type EventWorker, type WorkerOptions } from './event-worker.js'
-import { eventAccount, eventApiVersion, eventCreatedSeconds, type RoutedEvent } from '../routed-event.js'
+import { eventAccount, eventApiVersion, eventCreatedSeconds, eventObjectId, type RoutedEvent } from '../routed-event.js'
 
 export type ReceiveOutcome = 'queued' | 'handled' | 'unhandled' | 'duplicate' | 'ignored'
 
@@ -75,6 +75,8 @@ function toNewEvent (event: RoutedEvent, payload: Buffer): NewEvent {
     apiVersion: eventApiVersion(event),
     created: eventCreatedSeconds(event),
     receivedAt: Date.now(),
+    objectId: eventObjectId(event),
+    source: 'webhook',
     payload
   }
 }
@@ -171,7 +173,7 @@ export function createStoredInbox (
     const leaseExpiresAt = now + options.leaseMs
     const lease = nextLease()
     if (!(await store.insert(newEvent, { status: 'processing', owner: lease, leaseExpiresAt }))) return null
-    return { ...newEvent, status: 'processing', attempts: 1, lastError: null, nextAttemptAt: leaseExpiresAt, leaseOwner: lease, leaseExpiresAt, handledAt: null }
+    return { ...newEvent, status: 'processing', attempts: 1, attemptsAtRequeue: 0, lastError: null, nextAttemptAt: leaseExpiresAt, leaseOwner: lease, leaseExpiresAt, handledAt: null }
   }
 
   // Claimed at insert, so that no worker can take it between the insert and the handler.

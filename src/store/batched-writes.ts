@@ -39,8 +39,8 @@ function byRowCount (text: (rows: number) => string): (rows: number) => string {
 }
 
 const insertEventsSql = byRowCount((rows) => `INSERT INTO stripe_events (id, type, account, livemode, api_version, created,
-    received_at, status, attempts, next_attempt_at, lease_owner, lease_expires_at)
-  VALUES ${valuesList(rows, 12)}
+    received_at, status, attempts, next_attempt_at, lease_owner, lease_expires_at, object_id, source)
+  VALUES ${valuesList(rows, 14)}
   ON CONFLICT (id) DO NOTHING RETURNING id`)
 const insertPayloadsSql = byRowCount((rows) => `INSERT INTO stripe_event_payloads (event_id, payload) VALUES ${valuesList(rows, 2)}
   ON CONFLICT (event_id) DO NOTHING`)
@@ -116,7 +116,7 @@ function planInserts (inserts: Insert[]): Planned {
     params.push(
       event.id, event.type, event.account, event.livemode, event.apiVersion, event.created, event.receivedAt,
       as.status, leased ? 1 : 0, leased ? as.leaseExpiresAt : event.receivedAt,
-      leased ? as.owner : null, leased ? as.leaseExpiresAt : null
+      leased ? as.owner : null, leased ? as.leaseExpiresAt : null, event.objectId, event.source
     )
     payloadParams.push(event.id, event.payload)
   }

@@ -4,6 +4,8 @@
 export type EventStatus = 'pending' | 'processing' | 'handled' | 'unhandled' | 'ignored' | 'failed'
 export const eventStatuses: readonly EventStatus[] = ['pending', 'processing', 'handled', 'unhandled', 'ignored', 'failed']
 
+export type EventSource = 'webhook' | 'reconcile'
+
 export interface NewEvent {
   id: string
   type: string
@@ -15,13 +17,20 @@ export interface NewEvent {
   created: number
   /** When this service first received it, in milliseconds. */
   receivedAt: number
+  /** The Stripe object the event is about (`data.object.id`, or a thin event's `related_object.id`), or null. */
+  objectId: string | null
+  /** How the event came in: a signed webhook delivery, or listed from Stripe's API by `events reconcile`. */
+  source: EventSource
   /** The body exactly as received. */
   payload: Buffer
 }
 
 export interface StoredEvent extends NewEvent {
   status: EventStatus
+  /** Attempts ever started, replays included: the number of the latest attempt. */
   attempts: number
+  /** Attempts started before the last requeue (replay or redelivery); MAX_ATTEMPTS counts the rest. */
+  attemptsAtRequeue: number
   lastError: string | null
   nextAttemptAt: number
   leaseOwner: string | null

@@ -51,6 +51,30 @@ export function migrations (dialect: SqlDialect): string[][] {
       // When an operator last requeued the event (a replay): successful runs before it no longer
       // stop a claim from running the event again.
       'ALTER TABLE stripe_events ADD COLUMN requeued_at BIGINT'
+    ],
+    [
+      // The Stripe object the event is about (data.object.id, or a thin event's related object):
+      // an object's history, in Stripe's order, and the per-object ordering of handlers.
+      'ALTER TABLE stripe_events ADD COLUMN object_id TEXT',
+      'CREATE INDEX stripe_events_by_object ON stripe_events (object_id, created) WHERE object_id IS NOT NULL',
+      // How the event first came in: 'webhook' (a signed delivery) or 'reconcile' (listed from
+      // Stripe's API by the service's own key).
+      "ALTER TABLE stripe_events ADD COLUMN source TEXT NOT NULL DEFAULT 'webhook'",
+      // The attempts made before the last requeue (a replay or a redelivery): attempt numbers go on
+      // from there, while MAX_ATTEMPTS counts only the attempts since.
+      'ALTER TABLE stripe_events ADD COLUMN attempts_at_requeue INTEGER NOT NULL DEFAULT 0',
+      // Every delivery after the first (the first is the event row's received_at and source): its
+      // time, what became of it, and, for an id conflict (a stored id with another type or object),
+      // the body as received, kept for inspection.
+      `CREATE TABLE stripe_event_deliveries (
+        event_id TEXT NOT NULL REFERENCES stripe_events (id) ON DELETE CASCADE,
+        received_at BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        type TEXT NOT NULL,
+        object_id TEXT,
+        payload ${dialect.bytesType}
+      )`,
+      'CREATE INDEX stripe_event_deliveries_by_event ON stripe_event_deliveries (event_id, received_at)'
     ]
   ]
 }

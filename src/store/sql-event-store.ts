@@ -20,7 +20,7 @@ import { firstSuccessAt } from './success-history.js'
 import type { SqlClient, SqlRow, SqlStatement, SqlValue } from './sql-client.js'
 
 const columns = 'id, type, account, livemode, api_version, created, received_at, status, attempts, ' +
-  'last_error, next_attempt_at, lease_owner, lease_expires_at, handled_at'
+  'last_error, next_attempt_at, lease_owner, lease_expires_at, handled_at, object_id, source, attempts_at_requeue'
 const columnsWithPayload = `${columns.split(', ').map((column) => `e.${column}`).join(', ')}, p.payload`
 const withPayload = 'stripe_events e JOIN stripe_event_payloads p ON p.event_id = e.id'
 
@@ -33,9 +33,12 @@ function toStoredEvent (row: SqlRow, payload = row.payload as Buffer): StoredEve
     apiVersion: row.api_version as string | null,
     created: Number(row.created),
     receivedAt: Number(row.received_at),
+    objectId: row.object_id as string | null,
+    source: row.source as StoredEvent['source'],
     payload,
     status: row.status as EventStatus,
     attempts: Number(row.attempts),
+    attemptsAtRequeue: Number(row.attempts_at_requeue),
     lastError: row.last_error as string | null,
     nextAttemptAt: Number(row.next_attempt_at),
     leaseOwner: row.lease_owner as string | null,

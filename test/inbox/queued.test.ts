@@ -96,7 +96,7 @@ for (const backend of backends) {
     const event = paymentIntentSucceeded('evt_abandoned')
     const payload = Buffer.from(JSON.stringify(event))
     const now = Date.now()
-    const base = { type: event.type, account: null, livemode: false, apiVersion: event.api_version, created: event.created, receivedAt: now, payload }
+    const base = { type: event.type, account: null, livemode: false, apiVersion: event.api_version, created: event.created, receivedAt: now, objectId: event.data.object.id, source: 'webhook' as const, payload }
     // Claimed by a process that was killed: the lease runs out and nobody finishes it.
     await store.insert({ ...base, id: 'evt_abandoned' }, { status: 'processing', owner: 'killed-process', leaseExpiresAt: now + 100 })
     // Claimed by a live process that finishes it. Its lease must outlast the inserts and the finish:

@@ -28,6 +28,8 @@ function newEvent (id: string, overrides: Partial<NewEvent> = {}): NewEvent {
     apiVersion: '2026-10-28.endive',
     created: 1764244800,
     receivedAt: Date.now(),
+    objectId: 'pi_1',
+    source: 'webhook',
     payload: Buffer.from(JSON.stringify({ id, object: 'event' })),
     ...overrides
   }
@@ -60,7 +62,8 @@ for (const [backend, open] of Object.entries(backends)) {
     t.match(stored, {
       id: 'evt_1', type: 'payment_intent.succeeded', account: 'acct_1Abc', livemode: true,
       apiVersion: '2026-10-28.endive', created: 1764244800, receivedAt: event.receivedAt,
-      status: 'pending', attempts: 0, lastError: null, leaseOwner: null, handledAt: null
+      status: 'pending', attempts: 0, lastError: null, leaseOwner: null, handledAt: null,
+      objectId: 'pi_1', source: 'webhook', attemptsAtRequeue: 0
     })
     t.ok(stored?.payload.equals(payload), 'the payload bytes are exactly those received')
     t.equal(await store.get('evt_missing'), null)
