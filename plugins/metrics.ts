@@ -15,7 +15,10 @@ export interface RouterMetrics {
   countDelivery: (type: string, outcome: DeliveryOutcome, reason?: string) => void
   /** One handler run, in seconds. */
   observeAttempt: (type: string, outcome: string, seconds: number) => void
+  /** An event of another API release than STRIPE_API_VERSION's, by the event's own version. */
   countApiVersionMismatch: (apiVersion: string) => void
+  /** An event the LIVEMODE setting keeps from its handler (first delivery only), by its livemode. */
+  countIgnoredEvent: (livemode: boolean) => void
   /** One handler run that was slow (past half HANDLER_TIMEOUT_MS), timed out, lost its lease, ... */
   countRunFault: (type: string, fault: RunFault) => void
   /** A request that reached no event route (404) or used another method on one (405). */
@@ -72,8 +75,15 @@ const metrics: FastifyPluginAsync = async (fastify) => {
   }
   const apiVersionMismatches = new Counter({
     name: 'stripe_event_api_version_mismatches_total',
-    help: 'Events whose api_version differs from the one the handlers are written for (STRIPE_API_VERSION).',
+    help: 'Events whose api_version is of another release than the one the handlers are written for (STRIPE_API_VERSION).',
     labelNames: ['api_version'],
+    registers: [registry]
+  })
+  // A test-mode event on a live deployment is routine for a Connect platform: counted, not warned.
+  const ignoredEvents = new Counter({
+    name: 'stripe_webhook_events_ignored_total',
+    help: 'Events acknowledged, stored and not handled because LIVEMODE takes only the other mode, by the event\'s livemode.',
+    labelNames: ['livemode'],
     registers: [registry]
   })
 
@@ -144,6 +154,7 @@ const metrics: FastifyPluginAsync = async (fastify) => {
       if (entry.seconds.length >= 1000) flushDurations(entry)
     },
     countApiVersionMismatch: (apiVersion) => apiVersionMismatches.inc({ api_version: apiVersion }),
+    countIgnoredEvent: (livemode) => ignoredEvents.inc({ livemode: String(livemode) }),
     countRunFault: (type, fault) => runFaults.inc({ type, fault }),
     countUnroutedRequest: (method, statusCode) => unroutedRequests.inc({ method, status: String(statusCode) })
   })

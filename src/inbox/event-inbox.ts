@@ -23,8 +23,10 @@ function takesLivemode (guard: LivemodeGuard, livemode: boolean): boolean {
   return guard === 'any' || (guard === 'live') === livemode
 }
 
+// Info, not warn: a Connect platform's live deployment receives its test-mode events as a matter of
+// course. The webhook route counts them (stripe_webhook_events_ignored_total).
 function logIgnored (event: RoutedEvent, guard: LivemodeGuard, log: FastifyBaseLogger): void {
-  log.warn({ eventId: event.id, eventType: event.type, livemode: event.livemode },
+  log.info({ eventId: event.id, eventType: event.type, livemode: event.livemode },
     `Ignored a ${event.livemode ? 'live' : 'test'}-mode event: LIVEMODE=${guard} handles only ${guard}-mode events`)
 }
 
