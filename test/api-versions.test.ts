@@ -1,9 +1,11 @@
 // API versions are compared by release (`2025-03-31.basil`: the release is `basil`), the way Stripe's
 // SDKs do: the function's cases, then one delivery each way through the webhook route.
 import { test } from 'tap'
+import Fastify from 'fastify'
 import Stripe from 'stripe'
+import config from '../plugins/config.js'
 import { apiVersionParts, isCompatibleApiVersion } from '../src/api-versions.js'
-import { buildApp, deliver, loadFixture, settle, type LogLine } from './helper.js'
+import { buildApp, deliver, loadFixture, settle, TEST_WEBHOOK_SECRET, type LogLine } from './helper.js'
 
 test('a version splits into its date and release, without the betas of a preview endpoint', async (t) => {
   t.same(apiVersionParts('2025-03-31.basil'), { date: '2025-03-31', release: 'basil' })
@@ -62,4 +64,20 @@ test('a preview STRIPE_API_VERSION takes preview events and warns, counted, of a
   t.match(mismatchLines(logs), [{ eventId: 'evt_release_1', apiVersion: '2025-03-31.basil', expectedApiVersion: '2025-04-30.preview; some_beta=v1' }])
   t.same(await mismatchCount(app), ['stripe_event_api_version_mismatches_total{api_version="2025-03-31.basil"} 1'])
   t.equal(logs.filter((line) => line.msg === 'PaymentIntent was successful!').length, 2, 'both handled')
+})
+
+test('STRIPE_API_VERSION takes a release or preview version, betas included, and refuses other text', async (t) => {
+  async function apiVersionSetting (value: string): Promise<string | undefined> {
+    const fastify = Fastify({ logger: false })
+    t.teardown(() => fastify.close())
+    await fastify.register(config, { env: { STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, STRIPE_API_VERSION: value } })
+    await fastify.ready()
+    return fastify.config.STRIPE_API_VERSION
+  }
+  for (const good of ['2025-03-31.basil', '2024-06-20', '2025-04-30.preview; some_beta=v1', '2025-04-30.preview;one_beta=v1; other_beta=v2']) {
+    t.equal(await apiVersionSetting(good), good)
+  }
+  for (const bad of ['basil', '2025-03-31.basil; ', '2025-03-31.Basil', 'latest']) {
+    await t.rejects(apiVersionSetting(bad), { code: 'INVALID_SETTING', message: /STRIPE_API_VERSION/ }, bad)
+  }
 })
