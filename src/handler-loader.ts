@@ -63,7 +63,8 @@ async function importHandler (path: string, file: string, pattern: string): Prom
   // An unlisted name is taken only from a file that opted in; otherwise it is most likely a typo.
   if (!isKnownPattern(pattern) && handler.unlisted !== true) throw unknownNameError(file, pattern)
   if (handler.type !== pattern) {
-    throw new InvalidHandlerError(`handlers/${file} declares defineHandler('${handler.type}', ...) but its file ` +
+    const define = handler.unlisted === true ? 'defineUnlistedHandler' : 'defineHandler'
+    throw new InvalidHandlerError(`handlers/${file} declares ${define}('${handler.type}', ...) but its file ` +
       `name says ${pattern}. A handler file is named after the events it handles: rename the file to ` +
       `${fileNameOfPattern(handler.type)}${extname(file)} or change what it declares to '${pattern}'.`)
   }

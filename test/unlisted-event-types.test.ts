@@ -106,3 +106,10 @@ test('an opt-in one typo away from a listed type loads, and its warning names th
 test('the endpoint check subscribes to an unlisted snapshot type like any other, and leaves thin ones to event destinations', async (t) => {
   t.same(subscriptionsFor(await listHandlerPatterns(handlerFolder('unlisted'))), ['terminal.reader.future_action'])
 })
+
+test('an opt-in whose file name differs from the type it declares stops start-up with the name to use', async (t) => {
+  await t.rejects(buildApp(t, { handlersDir: handlerFolder('unlisted-wrong-type') }), {
+    code: 'INVALID_HANDLER',
+    message: /handlers\/terminal\.reader\.future_actoin\.ts declares defineUnlistedHandler\('terminal\.reader\.future_action', \.\.\.\) but its file name says terminal\.reader\.future_actoin.*rename the file to terminal\.reader\.future_action\.ts/
+  })
+})
