@@ -187,7 +187,7 @@ export interface EventStore {
   releaseLeases: (owner: string, counted?: boolean) => Promise<number>
   get: (id: string) => Promise<StoredEvent | null>
   attempts: (id: string) => Promise<Attempt[]>
-  /** Records one delivery of a stored event after its first. */
+  /** Records one delivery of a stored event after its first (none for an event deleted meanwhile). */
   recordDelivery: (delivery: Delivery) => Promise<void>
   /** The deliveries of event `id` after its first, oldest first (conflicts with their bodies); [] for an unknown id. */
   deliveries: (id: string) => Promise<Delivery[]>

@@ -302,6 +302,20 @@ for (const [backend, open] of Object.entries(backends)) {
       'claimed at once: its attempt is number 2, the first of a fresh budget')
   })
 
+  test(`${backend}: a delivery of an event deleted meanwhile is not recorded, and fails nothing written beside it`, async (t) => {
+    const store = await ready(t, open)
+    if (store === null) return
+    const delivery = { receivedAt: Date.now(), kind: 'duplicate' as const, type: 'payment_intent.succeeded', objectId: 'pi_1', payload: null }
+    const [, stored] = await Promise.all([
+      store.recordDelivery({ ...delivery, eventId: 'evt_pruned_meanwhile' }),
+      store.insert(newEvent('evt_beside'), { status: 'pending' }),
+      store.recordDelivery({ ...delivery, eventId: 'evt_beside', kind: 'conflict', payload: Buffer.from('{"id":"evt_beside"}') })
+    ])
+    t.equal(stored, true, 'the insert in the same batch is stored')
+    t.same(await store.deliveries('evt_pruned_meanwhile'), [])
+    t.same(await store.deliveries('evt_beside'), [{ ...delivery, eventId: 'evt_beside', kind: 'conflict', payload: Buffer.from('{"id":"evt_beside"}') }])
+  })
+
   test(`${backend}: after a requeue, MAX_ATTEMPTS counts the attempts since it, while attempt numbers go on`, async (t) => {
     const store = await ready(t, open)
     if (store === null) return
