@@ -59,8 +59,9 @@ function describeError (error: unknown): string {
 
 function nextStep (event: StoredEvent, error: unknown, retry: RetryPolicy | null, now: number): AttemptResult {
   const described = describeError(error)
-  if (retry === null || event.attempts >= retry.maxAttempts) return { status: 'failed', error: described }
-  return { status: 'pending', error: described, nextAttemptAt: now + retryDelayMs(event.attempts, retry) }
+  // MAX_ATTEMPTS counts the attempts since the event was last requeued (a replay goes on numbering).
+  if (retry === null || event.attempts - event.attemptsAtRequeue >= retry.maxAttempts) return { status: 'failed', error: described }
+  return { status: 'pending', error: described, nextAttemptAt: now + retryDelayMs(event.attempts - event.attemptsAtRequeue, retry) }
 }
 
 /** Rejects with the signal's reason once it aborts. */

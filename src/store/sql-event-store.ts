@@ -5,6 +5,8 @@ import type {
   AbandonedEvent,
   SettledEvent,
   Attempt,
+  Delivery,
+  RequeueResult,
   AttemptResult,
   EventFilter,
   EventStatus,
@@ -74,6 +76,7 @@ function whereClause (filter: EventFilter, firstParam = 1): { sql: string, param
   if (filter.type !== undefined) conditions.push(`type = ${next(filter.type)}`)
   if (filter.since !== undefined) conditions.push(`received_at >= ${next(filter.since)}`)
   if (filter.until !== undefined) conditions.push(`received_at < ${next(filter.until)}`)
+  if (filter.objectId !== undefined) conditions.push(`object_id = ${next(filter.objectId)}`)
   return { sql: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, params }
 }
 
@@ -90,6 +93,15 @@ export function createSqlEventStore (client: SqlClient): EventStore {
   async function appliedVersions (): Promise<Set<number>> {
     const rows = await client.query({ sql: 'SELECT version FROM stripe_router_migrations' })
     return new Set(rows.map((row) => Number(row.version)))
+  }
+
+  async function exists (): Promise<boolean> {
+    const [row] = await client.query({
+      sql: dialect.name === 'postgres'
+        ? "SELECT to_regclass('stripe_events') IS NOT NULL AS present"
+        : "SELECT COUNT(*) AS present FROM sqlite_master WHERE type = 'table' AND name = 'stripe_events'"
+    })
+    return row?.present === true || Number(row?.present) === 1
   }
 
   async function migrate (): Promise<void> {
@@ -147,7 +159,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
       sql: `UPDATE stripe_events SET ${claimSet}
             WHERE id IN (
               SELECT d.id FROM stripe_events d
-              WHERE d.status IN ('pending', 'processing') AND d.next_attempt_at <= $3 AND d.attempts < $5
+              WHERE d.status IN ('pending', 'processing') AND d.next_attempt_at <= $3 AND d.attempts - d.attempts_at_requeue < $5
                 AND ${firstSuccessAt('d')} IS NULL
               ORDER BY d.next_attempt_at
               LIMIT $4 ${dialect.skipLocked}
@@ -166,7 +178,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
               last_error = 'the process running it stopped during attempt ' || attempts || COALESCE('; last error: ' || last_error, '')
             WHERE id IN (
               SELECT d.id FROM stripe_events d
-              WHERE d.status = 'processing' AND d.next_attempt_at <= $1 AND d.attempts >= $2
+              WHERE d.status = 'processing' AND d.next_attempt_at <= $1 AND d.attempts - d.attempts_at_requeue >= $2
                 AND ${firstSuccessAt('d')} IS NULL
               LIMIT 100 ${dialect.skipLocked}
             )
@@ -233,35 +245,73 @@ export function createSqlEventStore (client: SqlClient): EventStore {
   async function list (filter: EventFilter): Promise<StoredEvent[]> {
     const where = whereClause(filter)
     const limit = filter.limit ?? 100
+    // An object's history reads in Stripe's order; Stripe's `created` is whole seconds, so ties go
+    // by when each arrived.
+    const order = filter.objectId === undefined ? 'received_at DESC, id' : 'created, received_at, id'
     const rows = await client.query({
-      sql: `SELECT ${columnsWithPayload} FROM ${withPayload} ${where.sql} ORDER BY received_at DESC, id LIMIT ${Math.trunc(limit)}`,
+      sql: `SELECT ${columnsWithPayload} FROM ${withPayload} ${where.sql} ORDER BY ${order} LIMIT ${Math.trunc(limit)}`,
       params: where.params
     })
     return rows.map((row) => toStoredEvent(row))
   }
 
-  async function requeue (filter: EventFilter, force: boolean, now: number): Promise<string[]> {
-    const where = whereClause(filter, 3)
-    const allowed = force
-      ? "status <> 'processing' OR lease_expires_at < $2"
-      : "status IN ('failed', 'pending') OR (status = 'processing' AND lease_expires_at < $2)"
+  async function deliveries (id: string): Promise<Delivery[]> {
     const rows = await client.query({
-      // A replayed event gets a fresh budget of attempts; stripe_event_attempts keeps the history.
-      sql: `UPDATE stripe_events SET status = 'pending', next_attempt_at = $1, lease_owner = NULL, lease_expires_at = NULL,
-              attempts = 0, requeued_at = $1
-            ${where.sql === '' ? 'WHERE' : `${where.sql} AND`} (${allowed})
-            RETURNING id`,
-      params: [now, now, ...where.params]
+      sql: 'SELECT received_at, kind, type, object_id FROM stripe_event_deliveries WHERE event_id = $1 ORDER BY received_at',
+      params: [id]
     })
-    return rows.map((row) => row.id as string)
+    return rows.map((row) => ({
+      receivedAt: Number(row.received_at),
+      kind: row.kind as string,
+      type: row.type as string,
+      objectId: row.object_id as string | null
+    }))
   }
 
+  async function requeue (filter: EventFilter, force: boolean, now: number): Promise<RequeueResult[]> {
+    const where = whereClause(filter, 2)
+    const selection = whereClause(filter)
+    const notLeased = "NOT (status = 'processing' AND COALESCE(lease_expires_at, 0) >= $1)"
+    // Never handled: the once-only rule does not stand in the way. Handled and ignored events were
+    // settled on purpose, so running their handler takes --force.
+    const allowed = force ? notLeased : `status IN ('failed', 'pending', 'unhandled') AND ${notLeased}`
+    const [matched = [], requeued = []] = await client.transaction([
+      { sql: `SELECT id, status FROM stripe_events ${selection.sql} ORDER BY received_at DESC, id`, params: selection.params },
+      {
+        // Attempt numbers go on; MAX_ATTEMPTS counts from attempts_at_requeue. stripe_event_attempts keeps the history.
+        sql: `UPDATE stripe_events SET status = 'pending', next_attempt_at = $1, lease_owner = NULL, lease_expires_at = NULL,
+                attempts_at_requeue = attempts, requeued_at = $1
+              ${where.sql === '' ? 'WHERE' : `${where.sql} AND`} (${allowed})
+              RETURNING id`,
+        params: [now, ...where.params]
+      }
+    ])
+    const requeuedIds = new Set(requeued.map((row) => row.id as string))
+    const statusById = new Map(matched.map((row) => [row.id as string, row.status as EventStatus]))
+    const ids = filter.ids === undefined ? [...statusById.keys()] : [...new Set(filter.ids)]
+    return ids.map((id) => {
+      const status = statusById.get(id)
+      if (requeuedIds.has(id)) return { id, outcome: 'requeued' }
+      if (status === undefined) return { id, outcome: 'unknown' }
+      // Anything else not requeued was leased when the update ran (it may have been claimed since the select).
+      return { id, outcome: status === 'handled' || status === 'ignored' ? status : 'leased' }
+    })
+  }
+
+  // Failed events stay until replayed or pruned by status: they are the ones an operator must see.
+  const prunable = "status IN ('handled', 'unhandled', 'ignored') AND received_at < $1"
+
   async function prune (before: number): Promise<number> {
+    const rows = await client.query({ sql: `DELETE FROM stripe_events WHERE ${prunable} RETURNING id`, params: [before] })
+    return rows.length
+  }
+
+  async function countPrunable (before: number): Promise<Partial<Record<EventStatus, number>>> {
     const rows = await client.query({
-      sql: "DELETE FROM stripe_events WHERE status IN ('handled', 'unhandled', 'ignored') AND received_at < $1 RETURNING id",
+      sql: `SELECT status, COUNT(*) AS count FROM stripe_events WHERE ${prunable} GROUP BY status ORDER BY status`,
       params: [before]
     })
-    return rows.length
+    return Object.fromEntries(rows.map((row) => [row.status as EventStatus, Number(row.count)]))
   }
 
   async function countByStatus (): Promise<Record<EventStatus, number>> {
@@ -293,6 +343,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
   return {
     kind: dialect.name,
     migrate,
+    exists,
     insert,
     claim,
     claimDue,
@@ -304,8 +355,10 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     get,
     attempts,
     list,
+    deliveries,
     requeue,
     prune,
+    countPrunable,
     countByStatus,
     oldestUnsettledReceivedAt,
     ping,
