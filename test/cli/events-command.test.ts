@@ -124,6 +124,21 @@ for (const backend of backends) {
   })
 }
 
+test('an event the LIVEMODE guard ignored replays only with --force, and then runs its handler', async (t) => {
+  runsByEvent.clear()
+  const env = { DATA_DIR: temporaryDir(t), LIVEMODE: 'live', POLL_INTERVAL_MS: '10' }
+  const { app } = await buildApp(t, { env, handlersDir: handlerFolder('flaky') })
+  await deliver(app, paymentIntentSucceeded('evt_cli_test_mode'))
+  await settle(app)
+  const refused = await run(['replay', 'evt_cli_test_mode'], env)
+  t.equal(refused.code, 3)
+  t.match(refused.out, /Not requeued: 1 matched but is ignored by the LIVEMODE guard; add --force to run the handler anyway: evt_cli_test_mode\./)
+  t.equal(runsByEvent.get('evt_cli_test_mode'), undefined)
+  t.equal((await run(['replay', 'evt_cli_test_mode', '--force'], env)).code, 0)
+  await settle(app)
+  t.equal(runsByEvent.get('evt_cli_test_mode'), 1, 'forced, it ran once')
+})
+
 test('sqlite: a mistyped DATA_DIR or an empty file is refused, named, and left uncreated', async (t) => {
   const dir = temporaryDir(t)
   const mistyped = join(dir, 'dta')
