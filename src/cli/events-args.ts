@@ -24,7 +24,9 @@ Commands:
   replay --failed          Every failed event.
   replay --type <t> --since <time> [--status <s>] [--force]
                            Events of a type received since a time.
-  stats                    How many events are in each status.
+    --json                 one {"id", "outcome"} per line; outcome is requeued, unknown, leased,
+                           handled or ignored
+  stats                    How many events are in each status (--json: one object).
   prune --older-than <age> [--dry-run]
                            Delete handled, unhandled and ignored events older than the age; failed
                            ones stay. --dry-run counts what would go, by status, and deletes nothing.

@@ -37,10 +37,18 @@ export function eventJson (event: StoredEvent): Record<string, unknown> {
   }
 }
 
-/** Rows of cells as lines, each column as wide as its widest cell; the last column is not padded. */
-export function table (rows: string[][]): string[] {
+/**
+ * Rows of cells as lines, each column as wide as its widest cell, two spaces apart; the columns
+ * numbered in `numeric` (counts, durations) aligned right, the last column not padded.
+ */
+export function table (rows: string[][], numeric: readonly number[] = []): string[] {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? []
-  return rows.map((row) => row.map((cell, column) => column === row.length - 1 ? cell : cell.padEnd(widths[column] as number)).join('  ').trimEnd())
+  const pad = (cell: string, column: number, last: boolean): string => {
+    const width = widths[column] as number
+    if (numeric.includes(column)) return cell.padStart(width)
+    return last ? cell : cell.padEnd(width)
+  }
+  return rows.map((row) => row.map((cell, column) => pad(cell, column, column === row.length - 1)).join('  ').trimEnd())
 }
 
 const lastErrorWidth = 60
@@ -63,7 +71,7 @@ export function eventTable (events: StoredEvent[], byCreated: boolean): string[]
       event.id,
       event.lastError === null ? '-' : truncate(event.lastError, lastErrorWidth)
     ])
-  ])
+  ], [2])
 }
 
 /** The first delivery (the event row itself) and every later one, oldest first. */
@@ -103,7 +111,7 @@ export function eventDetails (event: StoredEvent, attempts: Attempt[], deliverie
         `${attempt.finishedAt - attempt.startedAt} ms`,
         shown(attempt.error)
       ])
-    ]).map((line) => `  ${line}`))
+    ], [0, 3]).map((line) => `  ${line}`))
   }
   lines.push('', 'Deliveries')
   lines.push(...table([
@@ -122,12 +130,14 @@ export function eventDetailsJson (event: StoredEvent, attempts: Attempt[], deliv
   }
 }
 
+const handlers = (n: string): string => n.endsWith(' is') ? 'the handler' : 'their handlers'
+
 // Why an event was not requeued, and what to do about it; `n` reads "1 is" or "2 are".
 const notRequeuedBecause: Record<Exclude<RequeueOutcome, 'requeued'>, (n: string) => string> = {
   unknown: (n) => `${n} not stored (unknown id)`,
   leased: (n) => `${n} being handled right now (leased); replay once the attempt ends`,
-  handled: (n) => `${n} already handled; add --force to run the handler again`,
-  ignored: (n) => `${n} ignored by the LIVEMODE guard; add --force to run the handler anyway`
+  handled: (n) => `${n} already handled; add --force to run ${handlers(n)} again`,
+  ignored: (n) => `${n} ignored by the LIVEMODE guard; add --force to run ${handlers(n)} anyway`
 }
 
 const listedIds = 10

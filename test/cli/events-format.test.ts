@@ -13,7 +13,7 @@ const failedEvent: StoredEvent = {
 test('list cuts a long, multi-line last error to one short line', async (t) => {
   const [header, row] = eventTable([failedEvent], false)
   t.match(header, /LAST ERROR$/)
-  t.match(row, /^2026-11-30T12:00:00\.000Z {2}failed {2}5 {6}live {2}acct_1Long {2}invoice\.paid {2}evt_long_error {2}Error: upstream refused at frame/)
+  t.match(row, /^2026-11-30T12:00:00\.000Z {2}failed {6}5 {2}live {2}acct_1Long {2}invoice\.paid {2}evt_long_error {2}Error: upstream refused at frame/)
   t.ok(row?.endsWith('…'), 'the cut is marked')
   t.equal(row?.split('\n').length, 1)
   t.equal(truncate('short', 60), 'short')
