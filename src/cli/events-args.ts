@@ -14,7 +14,7 @@ Commands:
     --object <id>          one Stripe object's events (e.g. sub_...), in Stripe's created order
     --since <time>         an ISO date (2026-11-01T00:00:00Z) or an age (30m, 24h, 7d)
     --until <time>         likewise
-    --limit <n>            at most n events (default 50)
+    --limit <n>            at most n events (default 50); stderr says when more match
     --json                 one JSON object per line (absent times are null)
   show <id>                One event: its fields, attempts and deliveries (--payload adds the body,
                            --json prints it as JSON).

@@ -26,12 +26,15 @@ export type Subcommand = (context: SubcommandContext) => Promise<number>
 /** Exit codes, as the usage text and README document them. */
 export const exitCodes = { ok: 0, failed: 1, usage: 2, notAllRequeued: 3 } as const
 
-async function list ({ args, store, out }: SubcommandContext): Promise<number> {
+async function list ({ args, store, out, err }: SubcommandContext): Promise<number> {
   const limit = args.limit === undefined ? 50 : Number(args.limit)
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a whole number of at least 1')
-  const events = await (await store()).list({ ...args.filter, limit })
-  if (args.json) events.forEach((event) => out(JSON.stringify(eventJson(event))))
-  else eventTable(events, args.filter.objectId !== undefined).forEach(out)
+  // One more than shown says whether the list was cut, which a reader must not have to guess.
+  const events = await (await store()).list({ ...args.filter, limit: limit + 1 })
+  const shownEvents = events.slice(0, limit)
+  if (args.json) shownEvents.forEach((event) => out(JSON.stringify(eventJson(event))))
+  else eventTable(shownEvents, args.filter.objectId !== undefined).forEach(out)
+  if (events.length > limit) err(`Only the first ${limit} events matching are shown; more match (--limit, --since, --until to see them).`)
   return exitCodes.ok
 }
 

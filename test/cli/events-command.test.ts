@@ -70,6 +70,11 @@ for (const backend of backends) {
     t.match(listed.out, /failed\s+1\s+test\s+-\s+payment_intent\.succeeded\s+evt_cli_fails_once\s+Error: planned failure 1 of 1$/m)
     t.match(listed.out, /handled\s+1\s+live\s+acct_1CliConnect\s+payment_intent\.succeeded\s+evt_cli_connect\s+-$/m)
 
+    const cut = await run(['list', '--limit', '2'], env)
+    t.equal(cut.out.split('\n').length, 3, 'a header and two events')
+    t.match(cut.err, /\nOnly the first 2 events matching are shown; more match/, 'a cut list says so')
+    t.notMatch(listed.err, /Only the first/)
+
     const failedOnly = await run(['list', '--status', 'failed', '--json'], env)
     const [failedJson] = failedOnly.out.split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)
     t.match(failedJson, { id: 'evt_cli_fails_once', handledAt: null, nextAttemptAt: null, account: null, livemode: false, objectId: 'pi_3QxK2vLkdIwHu7ix0mJ8a2Tb', source: 'webhook' })
