@@ -178,8 +178,8 @@ export interface EventStore {
   /**
    * Makes matching events pending again, due now, their attempt numbers going on from where they
    * were (`attemptsAtRequeue` = `attempts`, so MAX_ATTEMPTS counts afresh). Without `force`, only
-   * events never handled (failed, pending, unhandled, or a lease that expired); with it, handled and
-   * ignored ones too. A leased event is never requeued. One result per matched event, and per named
+   * events never handled (failed, pending, unhandled, or a lease that expired, unless a run of it
+   * succeeded); with it, handled and ignored ones too. A leased event is never requeued. One result per matched event, and per named
    * id (`filter.ids`) that matched none (`unknown`), in the order named, else newest first.
    */
   requeue: (filter: EventFilter, force: boolean, now: number) => Promise<RequeueResult[]>

@@ -270,13 +270,19 @@ export function createSqlEventStore (client: SqlClient): EventStore {
 
   async function requeue (filter: EventFilter, force: boolean, now: number): Promise<RequeueResult[]> {
     const where = whereClause(filter, 2)
-    const selection = whereClause(filter)
-    const notLeased = "NOT (status = 'processing' AND COALESCE(lease_expires_at, 0) >= $1)"
-    // Never handled: the once-only rule does not stand in the way. Handled and ignored events were
-    // settled on purpose, so running their handler takes --force.
-    const allowed = force ? notLeased : `status IN ('failed', 'pending', 'unhandled') AND ${notLeased}`
+    const leased = "(status = 'processing' AND COALESCE(lease_expires_at, 0) >= $1)"
+    // Never handled: the once-only rule does not stand in the way (an expired lease included, unless
+    // a run of it succeeded). Handled and ignored events were settled on purpose: running their
+    // handler takes --force.
+    const allowed = force
+      ? `NOT ${leased}`
+      : `status IN ('failed', 'pending', 'unhandled', 'processing') AND NOT ${leased} AND ${firstSuccessAt('stripe_events')} IS NULL`
     const [matched = [], requeued = []] = await client.transaction([
-      { sql: `SELECT id, status FROM stripe_events ${selection.sql} ORDER BY received_at DESC, id`, params: selection.params },
+      {
+        sql: `SELECT id, status, ${leased} AS leased, ${firstSuccessAt('stripe_events')} AS succeeded_at
+              FROM stripe_events ${where.sql} ORDER BY received_at DESC, id`,
+        params: [now, ...where.params]
+      },
       {
         // Attempt numbers go on; MAX_ATTEMPTS counts from attempts_at_requeue. stripe_event_attempts keeps the history.
         sql: `UPDATE stripe_events SET status = 'pending', next_attempt_at = $1, lease_owner = NULL, lease_expires_at = NULL,
@@ -287,18 +293,22 @@ export function createSqlEventStore (client: SqlClient): EventStore {
       }
     ])
     const requeuedIds = new Set(requeued.map((row) => row.id as string))
-    const statusById = new Map(matched.map((row) => [row.id as string, row.status as EventStatus]))
-    const ids = filter.ids === undefined ? [...statusById.keys()] : [...new Set(filter.ids)]
-    return ids.map((id) => {
-      const status = statusById.get(id)
+    const byId = new Map(matched.map((row) => [row.id as string, row]))
+    const ids = filter.ids === undefined ? [...byId.keys()] : [...new Set(filter.ids)]
+    return ids.map((id): RequeueResult => {
+      const row = byId.get(id)
       if (requeuedIds.has(id)) return { id, outcome: 'requeued' }
-      if (status === undefined) return { id, outcome: 'unknown' }
-      // Anything else not requeued was leased when the update ran (it may have been claimed since the select).
-      return { id, outcome: status === 'handled' || status === 'ignored' ? status : 'leased' }
+      if (row === undefined) return { id, outcome: 'unknown' }
+      if (row.leased === true || Number(row.leased) === 1) return { id, outcome: 'leased' }
+      if (row.status === 'ignored') return { id, outcome: 'ignored' }
+      // A run of it succeeded: it is settled handled, whatever its status says yet.
+      if (row.status === 'handled' || row.succeeded_at !== null) return { id, outcome: 'handled' }
+      // Claimed between the select and the update.
+      return { id, outcome: 'leased' }
     })
   }
 
-  // Failed events stay until replayed or pruned by status: they are the ones an operator must see.
+  // Failed events are never pruned: they are the ones an operator must see and replay.
   const prunable = "status IN ('handled', 'unhandled', 'ignored') AND received_at < $1"
 
   async function prune (before: number): Promise<number> {

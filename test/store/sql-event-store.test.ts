@@ -246,7 +246,6 @@ for (const [backend, open] of Object.entries(backends)) {
     await store.insert(newEvent('evt_unhandled', { type: 'customer.created', receivedAt: now - 3 }), { status: 'unhandled' })
     await store.insert(newEvent('evt_ignored', { receivedAt: now - 2 }), { status: 'ignored' })
     await store.insert(newEvent('evt_leased', { receivedAt: now - 1 }), { status: 'processing', owner: 'w2', leaseExpiresAt: now + 60_000 })
-
     const named = ['evt_unknown', 'evt_handled', 'evt_ignored', 'evt_leased', 'evt_unhandled', 'evt_failed']
     t.same(await store.requeue({ ids: named }, false, now), [
       { id: 'evt_unknown', outcome: 'unknown' },
@@ -261,16 +260,32 @@ for (const [backend, open] of Object.entries(backends)) {
     t.same((await store.claimDue('w3', now, now + 60_000, 10, 1)).map((event) => [event.id, event.attempts]).sort(),
       [['evt_failed', 3], ['evt_unhandled', 1]], 'MAX_ATTEMPTS counts afresh after a requeue: a capped event runs once more, as attempt 3')
 
-    t.same(await store.requeue({ ids: ['evt_handled', 'evt_ignored', 'evt_leased'] }, true, now), [
+    t.same(await store.requeue({ ids: ['evt_handled', 'evt_ignored', 'evt_leased'] }, true, now + 1000), [
       { id: 'evt_handled', outcome: 'requeued' },
       { id: 'evt_ignored', outcome: 'requeued' },
       { id: 'evt_leased', outcome: 'leased' }
     ], 'forced: handled and ignored too, never a leased one')
-    t.same(await store.requeue({ type: 'payment_intent.succeeded', status: 'pending' }, false, now), [
+    t.same(await store.requeue({ type: 'payment_intent.succeeded', status: 'pending' }, false, now + 1000), [
       { id: 'evt_ignored', outcome: 'requeued' },
       { id: 'evt_handled', outcome: 'requeued' }
     ], 'a filter reports every event it matched, newest first')
     t.same(await store.requeue({ ids: [] }, true, now), [])
+  })
+
+  test(`${backend}: requeue takes an expired lease without force, unless a run of it succeeded`, async (t) => {
+    const store = await ready(t, open)
+    if (store === null) return
+    const now = Date.now()
+    await store.insert(newEvent('evt_lease_expired'), { status: 'processing', owner: 'w3', leaseExpiresAt: now - 1 })
+    await store.insert(newEvent('evt_succeeded_lease_expired'), { status: 'processing', owner: 'w4', leaseExpiresAt: now - 1 })
+    await store.finishAttempt(
+      { eventId: 'evt_succeeded_lease_expired', attempt: 1, worker: 'w4', startedAt: now - 2, finishedAt: now - 1, outcome: 'handled', error: null },
+      { status: 'handled' }, 'an-older-claim'
+    )
+    t.same(await store.requeue({ ids: ['evt_lease_expired', 'evt_succeeded_lease_expired'] }, false, now), [
+      { id: 'evt_lease_expired', outcome: 'requeued' },
+      { id: 'evt_succeeded_lease_expired', outcome: 'handled' }
+    ], 'an expired lease is requeued without force, unless a run of it succeeded')
   })
 
   test(`${backend}: an object's events list in Stripe's created order, ties by arrival`, async (t) => {
