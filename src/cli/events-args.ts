@@ -5,6 +5,7 @@ import type { EventFilter, EventStatus } from '../store/event-store.js'
 import { eventStatuses } from '../store/event-store.js'
 import { UsageError } from './usage-error.js'
 
+/** The help text: printed on stdout for --help, and on stderr after a usage error. */
 export const usage = `Usage: npm run events -- <command> [options]
 
 Commands:

@@ -94,4 +94,5 @@ async function prune ({ args, store, out }: SubcommandContext): Promise<number> 
   return exitCodes.ok
 }
 
+/** The events commands by name; `runEventsCommand` looks the first word up here. */
 export const eventsSubcommands: Record<string, Subcommand> = { list, show, replay, stats, prune }
