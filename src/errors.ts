@@ -6,6 +6,10 @@ import createError, { type FastifyErrorConstructor } from '@fastify/error'
 export const InvalidSettingError = createError('INVALID_SETTING', 'Invalid configuration: %s', 500)
 export const InvalidHandlerError = createError('INVALID_HANDLER', '%s', 500)
 
+// An operator command's refusal to create the store it was asked to read: the settings name none.
+export const StoreNotFoundError = createError('STORE_NOT_FOUND',
+  'No event store at %s (%s): check %s; the commands never create one, the service does on its first start', 500)
+
 // Delivery refusals: the body says why, so whoever sent it can correct it.
 export const MissingSignatureError = createError('MISSING_SIGNATURE',
   'The Stripe-Signature header is missing; Stripe signs every delivery, so this request did not come from Stripe',

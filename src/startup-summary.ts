@@ -1,22 +1,11 @@
 // The one line start-up writes once it listens: what this process runs, so an operator reading the
 // log of a misbehaving deployment sees its configuration without the environment.
-import { resolve } from 'node:path'
 import { LOCAL_DEVELOPMENT_SECRET, type Settings } from '../config/settings.js'
-import { redactCredentials } from './redact-credentials.js'
-import { storeKind } from './store/open-event-store.js'
+import { storeKind, storeLocation } from './store/open-event-store.js'
 
 export interface StartupSummary {
   fields: Record<string, unknown>
   message: string
-}
-
-/** Where events are kept: the SQLite file, the PostgreSQL URL without its password, or nowhere. */
-export function storeLocation (settings: Settings): string {
-  switch (storeKind(settings)) {
-    case 'sqlite': return resolve(settings.DATA_DIR, 'events.sqlite')
-    case 'postgres': return redactCredentials(settings.DATABASE_URL ?? '')
-    case 'none': return 'nowhere (EVENT_STORE=none)'
-  }
 }
 
 /**

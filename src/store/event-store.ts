@@ -69,7 +69,22 @@ export interface EventFilter {
   since?: number
   /** Received before, in milliseconds. */
   until?: number
+  /** Events about this Stripe object (`data.object.id`); listed in Stripe's `created` order, oldest first. */
+  objectId?: string
   limit?: number
+}
+
+/**
+ * What a requeue did with one event: `requeued`, or why not. `unknown`: no event with that id is
+ * stored; `leased`: a worker holds it right now; `handled` and `ignored` (by the LIVEMODE guard) are
+ * requeued only when forced, since either would run a handler the service deliberately did not run
+ * (again).
+ */
+export type RequeueOutcome = 'requeued' | 'unknown' | 'leased' | 'handled' | 'ignored'
+
+export interface RequeueResult {
+  id: string
+  outcome: RequeueOutcome
 }
 
 /**
@@ -137,6 +152,8 @@ export interface EventStore {
   readonly kind: 'sqlite' | 'postgres'
   /** Creates or migrates the schema; safe to run from several replicas at once. */
   migrate: () => Promise<void>
+  /** Whether the schema has been created here (by a `migrate`): false for an empty database or file. */
+  exists: () => Promise<boolean>
   /** Stores the event unless its id is stored already; atomic in the database. True when stored now. */
   insert: (event: NewEvent, as: InsertAs) => Promise<boolean>
   /**
@@ -193,11 +210,16 @@ export interface EventStore {
   deliveries: (id: string) => Promise<Delivery[]>
   list: (filter: EventFilter) => Promise<StoredEvent[]>
   /**
-   * Makes matching events pending again, due now, with a fresh budget of MAX_ATTEMPTS (attempt
-   * numbers continue: attemptsAtRequeue = attempts). Without `force`, only failed and pending events
-   * (handled ones stay handled: the once-only rule); with it, any event not leased right now.
+   * Makes matching events pending again, due now, their attempt numbers going on from where they
+   * were (`attemptsAtRequeue` = `attempts`, so MAX_ATTEMPTS counts afresh). Without `force`, only
+   * events never handled (failed, pending, unhandled, or a lease that expired, unless a run of it
+   * succeeded); with it, handled and ignored ones too. A leased event is never requeued. One result
+   * per matched event, and per named id (`filter.ids`) that matched none (`unknown`), in the order
+   * named, else newest first.
    */
-  requeue: (filter: EventFilter, force: boolean, now: number) => Promise<string[]>
+  requeue: (filter: EventFilter, force: boolean, now: number) => Promise<RequeueResult[]>
+  /** How many events `prune(before)` would delete now, by status. */
+  countPrunable: (before: number) => Promise<Partial<Record<EventStatus, number>>>
   /** Deletes settled (handled, unhandled, ignored) events received before `before`, with their attempts and deliveries; failed ones are kept. */
   prune: (before: number) => Promise<number>
   countByStatus: () => Promise<Record<EventStatus, number>>

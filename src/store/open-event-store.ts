@@ -1,17 +1,28 @@
 // Picks the event store the settings ask for: PostgreSQL when DATABASE_URL is set, else the
 // embedded SQLite file, or none at all.
+import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Settings } from '../../config/settings.js'
-import { InvalidSettingError } from '../errors.js'
+import { InvalidSettingError, StoreNotFoundError } from '../errors.js'
 import { openPostgresClient } from './postgres-client.js'
 import { createSqlEventStore } from './sql-event-store.js'
 import { openSqliteClient, type SqliteLog } from './sqlite-client.js'
 import { trackStoreHealth, type HealthTrackedStore } from './store-health.js'
+import { redactCredentials } from '../redact-credentials.js'
 
 export type StoreKind = 'sqlite' | 'postgres' | 'none'
 
 export function storeKind (settings: Settings): StoreKind {
   return settings.EVENT_STORE ?? (settings.DATABASE_URL === undefined ? 'sqlite' : 'postgres')
+}
+
+/** Where events are kept: the SQLite file, the PostgreSQL URL without its password, or nowhere. */
+export function storeLocation (settings: Settings): string {
+  switch (storeKind(settings)) {
+    case 'sqlite': return resolve(settings.DATA_DIR, 'events.sqlite')
+    case 'postgres': return redactCredentials(settings.DATABASE_URL ?? '')
+    case 'none': return 'nowhere (EVENT_STORE=none)'
+  }
 }
 
 /**
@@ -40,6 +51,31 @@ export async function openEventStore (settings: Settings, log?: SqliteLog): Prom
   const store = createEventStore(settings, log)
   if (store === null) return null
   try {
+    await store.migrate()
+  } catch (error) {
+    await store.close().catch(() => {})
+    throw error
+  }
+  return store
+}
+
+/**
+ * The store the settings name, only if it exists already (the operator's commands): a missing
+ * SQLite file, or a file or PostgreSQL database without the event tables, is refused with
+ * StoreNotFoundError naming where it looked, and nothing is created. An existing store of an older
+ * schema is brought up to date, as the service would at start. Null when EVENT_STORE=none; throws
+ * StoreUnavailableError when the database cannot be reached.
+ */
+export async function openExistingEventStore (settings: Settings): Promise<HealthTrackedStore | null> {
+  const kind = storeKind(settings)
+  const where = storeLocation(settings)
+  const setting = kind === 'postgres' ? 'DATABASE_URL' : 'DATA_DIR'
+  // Checked before opening: opening a SQLite file creates it.
+  if (kind === 'sqlite' && !existsSync(where)) throw new StoreNotFoundError(where, 'no such file', setting)
+  const store = createEventStore(settings)
+  if (store === null) return null
+  try {
+    if (!(await store.exists())) throw new StoreNotFoundError(where, 'it holds no stripe_events table', setting)
     await store.migrate()
   } catch (error) {
     await store.close().catch(() => {})

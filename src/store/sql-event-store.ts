@@ -5,8 +5,9 @@ import type {
   AbandonedEvent,
   SettledEvent,
   Attempt,
-  AttemptResult,
   Delivery,
+  RequeueResult,
+  AttemptResult,
   EventFilter,
   EventStatus,
   EventStore,
@@ -87,6 +88,7 @@ function whereClause (filter: EventFilter, firstParam = 1): { sql: string, param
   if (filter.type !== undefined) conditions.push(`type = ${next(filter.type)}`)
   if (filter.since !== undefined) conditions.push(`received_at >= ${next(filter.since)}`)
   if (filter.until !== undefined) conditions.push(`received_at < ${next(filter.until)}`)
+  if (filter.objectId !== undefined) conditions.push(`object_id = ${next(filter.objectId)}`)
   return { sql: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, params }
 }
 
@@ -107,6 +109,15 @@ export function createSqlEventStore (client: SqlClient): EventStore {
   async function appliedVersions (): Promise<Set<number>> {
     const rows = await client.query({ sql: 'SELECT version FROM stripe_router_migrations' })
     return new Set(rows.map((row) => Number(row.version)))
+  }
+
+  async function exists (): Promise<boolean> {
+    const [row] = await client.query({
+      sql: dialect.name === 'postgres'
+        ? "SELECT to_regclass('stripe_events') IS NOT NULL AS present"
+        : "SELECT COUNT(*) AS present FROM sqlite_master WHERE type = 'table' AND name = 'stripe_events'"
+    })
+    return row?.present === true || Number(row?.present) === 1
   }
 
   async function migrate (): Promise<void> {
@@ -289,35 +300,70 @@ export function createSqlEventStore (client: SqlClient): EventStore {
   async function list (filter: EventFilter): Promise<StoredEvent[]> {
     const where = whereClause(filter)
     const limit = filter.limit ?? 100
+    // An object's history reads in Stripe's order; Stripe's `created` is whole seconds, so ties go
+    // by when each arrived.
+    const order = filter.objectId === undefined ? 'received_at DESC, id' : 'created, received_at, id'
     const rows = await client.query({
-      sql: `SELECT ${columnsWithPayload} FROM ${withPayload} ${where.sql} ORDER BY received_at DESC, id LIMIT ${Math.trunc(limit)}`,
+      sql: `SELECT ${columnsWithPayload} FROM ${withPayload} ${where.sql} ORDER BY ${order} LIMIT ${Math.trunc(limit)}`,
       params: where.params
     })
     return rows.map((row) => toStoredEvent(row))
   }
 
-  async function requeue (filter: EventFilter, force: boolean, now: number): Promise<string[]> {
-    const where = whereClause(filter, 3)
+  async function requeue (filter: EventFilter, force: boolean, now: number): Promise<RequeueResult[]> {
+    const where = whereClause(filter, 2)
+    const leased = "(status = 'processing' AND COALESCE(lease_expires_at, 0) >= $1)"
+    // Never handled: the once-only rule does not stand in the way (an expired lease included, unless
+    // a run of it succeeded). Handled and ignored events were settled on purpose: running their
+    // handler takes --force.
     const allowed = force
-      ? "status <> 'processing' OR lease_expires_at < $2"
-      : "status IN ('failed', 'pending') OR (status = 'processing' AND lease_expires_at < $2)"
-    const rows = await client.query({
-      // A replayed event gets a fresh budget of attempts; stripe_event_attempts keeps the history.
-      sql: `UPDATE stripe_events SET status = 'pending', next_attempt_at = $1, lease_owner = NULL, lease_expires_at = NULL,
-              attempts_at_requeue = attempts, requeued_at = $1
-            ${where.sql === '' ? 'WHERE' : `${where.sql} AND`} (${allowed})
-            RETURNING id`,
-      params: [now, now, ...where.params]
+      ? `NOT ${leased}`
+      : `status IN ('failed', 'pending', 'unhandled', 'processing') AND NOT ${leased} AND ${firstSuccessAt('stripe_events')} IS NULL`
+    const [matched = [], requeued = []] = await client.transaction([
+      {
+        sql: `SELECT id, status, ${leased} AS leased, ${firstSuccessAt('stripe_events')} AS succeeded_at
+              FROM stripe_events ${where.sql} ORDER BY received_at DESC, id`,
+        params: [now, ...where.params]
+      },
+      {
+        // Attempt numbers go on; MAX_ATTEMPTS counts from attempts_at_requeue. stripe_event_attempts keeps the history.
+        sql: `UPDATE stripe_events SET status = 'pending', next_attempt_at = $1, lease_owner = NULL, lease_expires_at = NULL,
+                attempts_at_requeue = attempts, requeued_at = $1
+              ${where.sql === '' ? 'WHERE' : `${where.sql} AND`} (${allowed})
+              RETURNING id`,
+        params: [now, ...where.params]
+      }
+    ])
+    const requeuedIds = new Set(requeued.map((row) => row.id as string))
+    const byId = new Map(matched.map((row) => [row.id as string, row]))
+    const ids = filter.ids === undefined ? [...byId.keys()] : [...new Set(filter.ids)]
+    return ids.map((id): RequeueResult => {
+      const row = byId.get(id)
+      if (requeuedIds.has(id)) return { id, outcome: 'requeued' }
+      if (row === undefined) return { id, outcome: 'unknown' }
+      if (row.leased === true || Number(row.leased) === 1) return { id, outcome: 'leased' }
+      if (row.status === 'ignored') return { id, outcome: 'ignored' }
+      // A run of it succeeded: it is settled handled, whatever its status says yet.
+      if (row.status === 'handled' || row.succeeded_at !== null) return { id, outcome: 'handled' }
+      // Claimed between the select and the update.
+      return { id, outcome: 'leased' }
     })
-    return rows.map((row) => row.id as string)
   }
 
+  // Failed events are never pruned: they are the ones an operator must see and replay.
+  const prunable = "status IN ('handled', 'unhandled', 'ignored') AND received_at < $1"
+
   async function prune (before: number): Promise<number> {
+    const rows = await client.query({ sql: `DELETE FROM stripe_events WHERE ${prunable} RETURNING id`, params: [before] })
+    return rows.length
+  }
+
+  async function countPrunable (before: number): Promise<Partial<Record<EventStatus, number>>> {
     const rows = await client.query({
-      sql: "DELETE FROM stripe_events WHERE status IN ('handled', 'unhandled', 'ignored') AND received_at < $1 RETURNING id",
+      sql: `SELECT status, COUNT(*) AS count FROM stripe_events WHERE ${prunable} GROUP BY status ORDER BY status`,
       params: [before]
     })
-    return rows.length
+    return Object.fromEntries(rows.map((row) => [row.status as EventStatus, Number(row.count)]))
   }
 
   async function countByStatus (): Promise<Record<EventStatus, number>> {
@@ -349,6 +395,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
   return {
     kind: dialect.name,
     migrate,
+    exists,
     insert,
     claim,
     redeliver,
@@ -365,6 +412,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     list,
     requeue,
     prune,
+    countPrunable,
     countByStatus,
     oldestUnsettledReceivedAt,
     ping,

@@ -47,6 +47,7 @@ for (const [backend, open] of Object.entries(backends)) {
   test(`${backend}: migrating twice, or from two instances at once, is harmless`, async (t) => {
     const store = await ready(t, open)
     if (store === null) return
+    t.equal(await store.exists(), true, 'a migrated store exists')
     await store.migrate()
     t.same(await store.countByStatus(), { pending: 0, processing: 0, handled: 0, unhandled: 0, ignored: 0, failed: 0 })
   })
@@ -203,7 +204,7 @@ for (const [backend, open] of Object.entries(backends)) {
     ), true)
     t.match(await store.get('evt_known_b'), { status: 'handled', lastError: null }, 'a newer claim\'s failure does not fail an event that succeeded')
 
-    t.same(await store.requeue({ ids: ['evt_known'] }, true, now + 5000), ['evt_known'], 'a forced replay')
+    t.same(await store.requeue({ ids: ['evt_known'] }, true, now + 5000), [{ id: 'evt_known', outcome: 'requeued' }], 'a forced replay')
     t.match(await store.claimDue(leaseToken('d', 1), now + 5000, now + 9000, 10), [{ id: 'evt_known' }], 'runs it again: successes before the replay do not count')
   })
 
@@ -225,25 +226,78 @@ for (const [backend, open] of Object.entries(backends)) {
     t.match(await store.get('evt_capped'), { status: 'handled', leaseOwner: null })
   })
 
-  test(`${backend}: requeue keeps handled events handled unless forced`, async (t) => {
+  test(`${backend}: requeue runs never-handled events without force, gives each other id its reason, and numbers attempts on`, async (t) => {
     const store = await ready(t, open)
     if (store === null) return
     const now = Date.now()
-    await store.insert(newEvent('evt_failed', { type: 'invoice.paid' }), { status: 'processing', owner: 'w', leaseExpiresAt: now + 60_000 })
-    await store.finishAttempt(
-      { eventId: 'evt_failed', attempt: 1, worker: 'w', startedAt: now, finishedAt: now, outcome: 'failed', error: 'Error: down' },
-      { status: 'failed', error: 'Error: down' }
-    )
-    await store.insert(newEvent('evt_handled'), { status: 'processing', owner: 'w', leaseExpiresAt: now + 60_000 })
+    await store.insert(newEvent('evt_failed', { type: 'invoice.paid', receivedAt: now - 5 }), { status: 'processing', owner: 'w', leaseExpiresAt: now + 60_000 })
+    for (const attempt of [1, 2]) {
+      await store.finishAttempt(
+        { eventId: 'evt_failed', attempt, worker: 'w', startedAt: now + attempt, finishedAt: now + attempt, outcome: 'failed', error: 'Error: down' },
+        attempt === 1 ? { status: 'pending', error: 'Error: down', nextAttemptAt: now } : { status: 'failed', error: 'Error: down' }
+      )
+      if (attempt === 1) await store.claimDue('w', now, now + 60_000, 10)
+    }
+    await store.insert(newEvent('evt_handled', { receivedAt: now - 4 }), { status: 'processing', owner: 'w', leaseExpiresAt: now + 60_000 })
     await store.finishAttempt(
       { eventId: 'evt_handled', attempt: 1, worker: 'w', startedAt: now, finishedAt: now, outcome: 'handled', error: null },
       { status: 'handled' }
     )
-    t.same(await store.requeue({ ids: ['evt_handled'] }, false, now), [], 'handled stays handled')
-    t.same(await store.requeue({ status: 'failed' }, false, now), ['evt_failed'])
-    t.match(await store.get('evt_failed'), { status: 'pending', attempts: 1, attemptsAtRequeue: 1, lastError: 'Error: down' }, 'a fresh budget; attempt numbers go on')
-    t.same(await store.requeue({ ids: ['evt_handled'] }, true, now), ['evt_handled'], 'forced')
+    await store.insert(newEvent('evt_unhandled', { type: 'customer.created', receivedAt: now - 3 }), { status: 'unhandled' })
+    await store.insert(newEvent('evt_ignored', { receivedAt: now - 2 }), { status: 'ignored' })
+    await store.insert(newEvent('evt_leased', { receivedAt: now - 1 }), { status: 'processing', owner: 'w2', leaseExpiresAt: now + 60_000 })
+    const named = ['evt_unknown', 'evt_handled', 'evt_ignored', 'evt_leased', 'evt_unhandled', 'evt_failed']
+    t.same(await store.requeue({ ids: named }, false, now), [
+      { id: 'evt_unknown', outcome: 'unknown' },
+      { id: 'evt_handled', outcome: 'handled' },
+      { id: 'evt_ignored', outcome: 'ignored' },
+      { id: 'evt_leased', outcome: 'leased' },
+      { id: 'evt_unhandled', outcome: 'requeued' },
+      { id: 'evt_failed', outcome: 'requeued' }
+    ], 'in the order named, each with its reason')
+    t.match(await store.get('evt_failed'), { status: 'pending', attempts: 2, attemptsAtRequeue: 2, lastError: 'Error: down' }, 'attempt numbers go on')
+    t.match(await store.get('evt_unhandled'), { status: 'pending' })
+    t.same((await store.claimDue('w3', now, now + 60_000, 10, 1)).map((event) => [event.id, event.attempts]).sort(),
+      [['evt_failed', 3], ['evt_unhandled', 1]], 'MAX_ATTEMPTS counts afresh after a requeue: a capped event runs once more, as attempt 3')
+
+    t.same(await store.requeue({ ids: ['evt_handled', 'evt_ignored', 'evt_leased'] }, true, now + 1000), [
+      { id: 'evt_handled', outcome: 'requeued' },
+      { id: 'evt_ignored', outcome: 'requeued' },
+      { id: 'evt_leased', outcome: 'leased' }
+    ], 'forced: handled and ignored too, never a leased one')
+    t.same(await store.requeue({ type: 'payment_intent.succeeded', status: 'pending' }, false, now + 1000), [
+      { id: 'evt_ignored', outcome: 'requeued' },
+      { id: 'evt_handled', outcome: 'requeued' }
+    ], 'a filter reports every event it matched, newest first')
     t.same(await store.requeue({ ids: [] }, true, now), [])
+  })
+
+  test(`${backend}: requeue takes an expired lease without force, unless a run of it succeeded`, async (t) => {
+    const store = await ready(t, open)
+    if (store === null) return
+    const now = Date.now()
+    await store.insert(newEvent('evt_lease_expired'), { status: 'processing', owner: 'w3', leaseExpiresAt: now - 1 })
+    await store.insert(newEvent('evt_succeeded_lease_expired'), { status: 'processing', owner: 'w4', leaseExpiresAt: now - 1 })
+    await store.finishAttempt(
+      { eventId: 'evt_succeeded_lease_expired', attempt: 1, worker: 'w4', startedAt: now - 2, finishedAt: now - 1, outcome: 'handled', error: null },
+      { status: 'handled' }, 'an-older-claim'
+    )
+    t.same(await store.requeue({ ids: ['evt_lease_expired', 'evt_succeeded_lease_expired'] }, false, now), [
+      { id: 'evt_lease_expired', outcome: 'requeued' },
+      { id: 'evt_succeeded_lease_expired', outcome: 'handled' }
+    ], 'an expired lease is requeued without force, unless a run of it succeeded')
+  })
+
+  test(`${backend}: an object's events list in Stripe's created order, ties by arrival`, async (t) => {
+    const store = await ready(t, open)
+    if (store === null) return
+    const now = Date.now()
+    await store.insert(newEvent('evt_updated', { objectId: 'sub_1', created: 1000, receivedAt: now - 10 }), { status: 'unhandled' })
+    await store.insert(newEvent('evt_created', { objectId: 'sub_1', created: 999, receivedAt: now }), { status: 'unhandled' })
+    await store.insert(newEvent('evt_same_second', { objectId: 'sub_1', created: 1000, receivedAt: now - 5 }), { status: 'unhandled' })
+    await store.insert(newEvent('evt_other', { objectId: 'sub_2', created: 1, receivedAt: now - 20 }), { status: 'unhandled' })
+    t.same((await store.list({ objectId: 'sub_1' })).map((event) => event.id), ['evt_created', 'evt_updated', 'evt_same_second'])
+    t.same((await store.list({})).map((event) => event.id), ['evt_created', 'evt_same_second', 'evt_updated', 'evt_other'], 'other listings stay newest first')
   })
 
   test(`${backend}: list filters by status, type and time; prune keeps failed events`, async (t) => {
@@ -266,6 +320,8 @@ for (const [backend, open] of Object.entries(backends)) {
     t.same((await store.list({ until: now - day, limit: 1 })).length, 1)
 
     await store.recordDelivery({ eventId: 'evt_old_handled', receivedAt: now - 39 * day, kind: 'duplicate', type: 'payment_intent.succeeded', objectId: 'pi_1', payload: null })
+    t.same(await store.countPrunable(now - 30 * day), { unhandled: 1 }, 'a dry run counts what prune would delete')
+    t.same((await store.list({})).length, 3, 'and deletes nothing')
     t.equal(await store.prune(now - 30 * day), 1)
     t.same((await store.list({})).map((event) => event.id).sort(), ['evt_new', 'evt_old_failed'])
     t.same(await store.attempts('evt_old_handled'), [])
@@ -322,7 +378,7 @@ for (const [backend, open] of Object.entries(backends)) {
     const now = Date.now()
     await store.insert(newEvent('evt_again'), { status: 'processing', owner: leaseToken('a', 1), leaseExpiresAt: now + 1000 })
     await store.finishAttempt({ eventId: 'evt_again', attempt: 1, worker: leaseToken('a', 1), startedAt: now, finishedAt: now, outcome: 'failed', error: 'x' }, { status: 'failed', error: 'x' })
-    t.same(await store.requeue({ ids: ['evt_again'] }, false, now + 10), ['evt_again'])
+    t.same(await store.requeue({ ids: ['evt_again'] }, false, now + 10), [{ id: 'evt_again', outcome: 'requeued' }])
     t.match(await store.claimDue(leaseToken('b', 1), now + 20, now + 1000, 10, 1), [{ id: 'evt_again', attempts: 2, attemptsAtRequeue: 1 }],
       'claimed under a cap of 1, though one attempt was made before')
     t.same(await store.failAbandoned(now + 500, 1), [], 'its lease has not expired yet')
