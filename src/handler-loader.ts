@@ -2,7 +2,7 @@
 // served: each name is a Stripe event type or a pattern of them (see event-patterns.ts), each file
 // declares what its name says, each type or pattern has one file.
 import { readdir } from 'node:fs/promises'
-import { basename, extname, join, relative } from 'node:path'
+import { basename, extname, join, relative, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { isStripeEventHandler, type StripeEventHandler } from './define-handler.js'
 import { InvalidHandlerError } from './errors.js'
@@ -18,8 +18,21 @@ export interface LoadedHandler {
 const handlerExtensions = new Set(['.ts', '.js', '.mts', '.mjs'])
 // Tests, declarations and source maps sit beside handlers in some layouts; none of them is a handler.
 const notHandlers = /(\.d\.[mc]?ts|\.(test|spec)\.[mc]?[jt]s|\.map)$/
+/**
+ * The folder name for code the handlers share (`handlers/lib/money.ts`): nothing under a folder of
+ * this name, at any depth, is taken for a handler. A name no Stripe type or prefix can collide
+ * with, unlike a leading `_`, which `_all.ts` already uses.
+ */
+export const sharedCodeFolder = 'lib'
 
-/** The handler files under `folder`, as paths, sorted; none when the folder does not exist. */
+function isSharedCode (folder: string, parentPath: string): boolean {
+  return relative(folder, parentPath).split(sep).includes(sharedCodeFolder)
+}
+
+/**
+ * The handler files under `folder`, as paths, sorted; none when the folder does not exist. Tests,
+ * declarations, source maps and shared code (under a `lib/` folder) are left out.
+ */
 export async function listHandlerFiles (folder: string): Promise<string[]> {
   let entries
   try {
@@ -30,7 +43,8 @@ export async function listHandlerFiles (folder: string): Promise<string[]> {
     throw error
   }
   return entries
-    .filter((entry) => entry.isFile() && handlerExtensions.has(extname(entry.name)) && !notHandlers.test(entry.name))
+    .filter((entry) => entry.isFile() && handlerExtensions.has(extname(entry.name)) && !notHandlers.test(entry.name) &&
+      !isSharedCode(folder, entry.parentPath))
     .map((entry) => join(entry.parentPath, entry.name))
     .sort()
 }
@@ -45,7 +59,20 @@ export async function listHandlerPatterns (folder: string): Promise<Set<string>>
   return new Set((await listHandlerFiles(folder)).map(patternOfFile))
 }
 
-async function importHandler (path: string, file: string, pattern: string): Promise<StripeEventHandler> {
+/**
+ * How to fix a file whose handler declares `declared` while its name says `pattern`: rename it,
+ * unless `declaredFile` (the file already named for what it declares, if any) would be overwritten.
+ */
+function wrongTypeFix (file: string, pattern: string, declared: string, declaredFile: string | undefined): string {
+  if (declaredFile !== undefined) {
+    return `handlers/${declaredFile} already handles ${declared}: change what handlers/${file} declares to ` +
+      `'${pattern}', or merge it into handlers/${declaredFile} and delete it.`
+  }
+  return `A handler file is named after the events it handles: rename the file to ` +
+    `${fileNameOfPattern(declared)}${extname(file)} or change what it declares to '${pattern}'.`
+}
+
+async function importHandler (path: string, file: string, pattern: string, filesByPattern: Map<string, string>): Promise<StripeEventHandler> {
   const module = await import(pathToFileURL(path).href) as { default?: unknown }
   const handler = module.default
   if (!isStripeEventHandler(handler)) {
@@ -54,8 +81,7 @@ async function importHandler (path: string, file: string, pattern: string): Prom
   }
   if (handler.type !== pattern) {
     throw new InvalidHandlerError(`handlers/${file} declares defineHandler('${handler.type}', ...) but its file ` +
-      `name says ${pattern}. A handler file is named after the events it handles: rename the file to ` +
-      `${fileNameOfPattern(handler.type)}${extname(file)} or change what it declares to '${pattern}'.`)
+      `name says ${pattern}. ${wrongTypeFix(file, pattern, handler.type, filesByPattern.get(handler.type))}`)
   }
   return handler
 }
@@ -64,7 +90,10 @@ async function importHandler (path: string, file: string, pattern: string): Prom
 export async function loadHandlers (folder: string): Promise<LoadedHandler[]> {
   const seen = new Map<string, string>()
   const loaded: LoadedHandler[] = []
-  for (const path of await listHandlerFiles(folder)) {
+  const paths = await listHandlerFiles(folder)
+  // Every file by the pattern its name says, so that a fix never suggests a name already taken.
+  const filesByPattern = new Map(paths.map((path) => [patternOfFile(path), relative(folder, path)]))
+  for (const path of paths) {
     const file = relative(folder, path)
     const pattern = patternOfFile(file)
     if (!isKnownPattern(pattern)) {
@@ -78,7 +107,7 @@ export async function loadHandlers (folder: string): Promise<LoadedHandler[]> {
         'Keep one file per event type and merge the other into it.')
     }
     seen.set(pattern, file)
-    loaded.push({ handler: await importHandler(path, file, pattern), file })
+    loaded.push({ handler: await importHandler(path, file, pattern, filesByPattern), file })
   }
   return loaded
 }
