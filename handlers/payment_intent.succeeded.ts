@@ -6,8 +6,10 @@ export default defineHandler('payment_intent.succeeded', async (event, { log }) 
   const paymentIntent = event.data.object
   log.info({
     paymentIntentId: paymentIntent.id,
+    amount: paymentIntent.amount,
     amountReceived: paymentIntent.amount_received,
     currency: paymentIntent.currency,
-    customer: paymentIntent.customer
+    customer: paymentIntent.customer,
+    metadata: paymentIntent.metadata
   }, 'PaymentIntent was successful!')
 })
