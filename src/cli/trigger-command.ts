@@ -30,7 +30,9 @@ thin notification to THIN_WEBHOOK_PATH.
 Options:
   --url <url>              where to send it (default http://127.0.0.1:$PORT$WEBHOOK_PATH, or
                            $THIN_WEBHOOK_PATH for a thin event)
-  --id <evt_...>           the event id; send the same id twice to try a duplicate
+  --id <evt_...>           the event id (a new one unless given)
+  --twice                  send the same signed event twice, as Stripe redelivers: the handler
+                           runs once
   --timestamp <seconds>    when it was signed, in seconds since the epoch, or =-<n> for n seconds ago
                            (e.g. --timestamp=-600 to try a stale signature)
   --set <path>=<value>     set a field of data.object, e.g. --set amount=5000 --set metadata.order_id=7,
@@ -56,6 +58,7 @@ const options = {
   livemode: { type: 'boolean' },
   secret: { type: 'string' },
   print: { type: 'boolean' },
+  twice: { type: 'boolean' },
   list: { type: 'boolean' },
   help: { type: 'boolean' }
 } as const
@@ -152,6 +155,9 @@ export async function runTriggerCommand (argv: string[], io: TriggerIo): Promise
       return 0
     }
     io.out(`→ POST ${url} ${type} ${event.id} (${Buffer.byteLength(payload)} bytes)`)
+    const code = await send(url, payload, signature, io)
+    if (values.twice !== true || code !== 0) return code
+    io.out(`→ POST ${url} ${type} ${event.id} again, as a redelivery`)
     return await send(url, payload, signature, io)
   })
 }

@@ -73,6 +73,12 @@ test('a triggered payment_intent.succeeded runs its handler; the same id twice r
   t.match(first.output, /→ POST http:\/\/127\.0\.0\.1:\d+\/webhook payment_intent\.succeeded evt_trigger_dup \(\d+ bytes\)/)
   t.equal(second.code, 0, 'the duplicate is acknowledged')
   t.same(handledEventIds, ['evt_trigger_dup'], 'and handled once')
+
+  const twice = await trigger(['payment_intent.succeeded', '--url', url, '--twice'], env)
+  await settle(app)
+  t.equal(twice.code, 0)
+  t.equal(twice.output.match(/← 200 \{"received":true\}/g)?.length, 2, '--twice sends it twice, both acknowledged')
+  t.equal(handledEventIds.length, 2, 'and its new id is handled once')
 })
 
 test('a stale timestamp or another secret is refused by the service, and the trigger says so', async (t) => {
