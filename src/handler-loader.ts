@@ -60,6 +60,21 @@ export async function listHandlerPatterns (folder: string): Promise<Set<string>>
 }
 
 /**
+ * The fix for a handler whose `#define-handler` import does not resolve, or undefined for any other
+ * import error. The map is in this project's package.json (and dist/package.json, which
+ * `npm run build` writes): a folder outside the project, or a dist/ compiled without it, lacks it.
+ */
+function unresolvedKitImport (error: unknown, file: string): Error | undefined {
+  // Node sets `code`; tsx's resolver puts the code at the start of the message instead.
+  const { code = '', message = '' } = error as { code?: string, message?: string }
+  const unresolved = /ERR_PACKAGE_IMPORT_NOT_DEFINED|MODULE_NOT_FOUND|Cannot find module/.test(`${code} ${message}`)
+  if (!unresolved || !message.includes('define-handler')) return undefined
+  return new InvalidHandlerError(`handlers/${file} imports #define-handler, which resolves only inside this project ` +
+    '(package.json "imports"; the compiled service needs the dist/package.json that npm run build writes). ' +
+    'Build with npm run build, or, for a HANDLERS_DIR outside the project, import define-handler by its path.')
+}
+
+/**
  * How to fix a file whose handler declares `declared` while its name says `pattern`: rename it,
  * unless `declaredFile` (the file already named for what it declares, if any) would be overwritten.
  */
@@ -73,7 +88,9 @@ function wrongTypeFix (file: string, pattern: string, declared: string, declared
 }
 
 async function importHandler (path: string, file: string, pattern: string, filesByPattern: Map<string, string>): Promise<StripeEventHandler> {
-  const module = await import(pathToFileURL(path).href) as { default?: unknown }
+  const module = await import(pathToFileURL(path).href).catch((error: unknown) => {
+    throw unresolvedKitImport(error, file) ?? error
+  }) as { default?: unknown }
   const handler = module.default
   if (!isStripeEventHandler(handler)) {
     throw new InvalidHandlerError(`handlers/${file} must default-export a handler: ` +

@@ -70,3 +70,14 @@ test('a scaffolded prefix handler\'s log line carries eventId and eventType once
   t.equal(line?.match(/"eventId":/g)?.length, 1, 'eventId once')
   t.match(JSON.parse(line ?? '{}'), { eventId: event.id, eventType: 'customer.created' })
 })
+
+test('a handler outside the project that imports #define-handler is refused with how to import it there', async (t) => {
+  const dir = temporaryDir(t)
+  mkdirSync(join(dir, 'handlers'))
+  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n')
+  writeFileSync(join(dir, 'handlers/invoice.paid.ts'), handlerSource({ pattern: 'invoice.paid', fixtureType: 'invoice.paid' }))
+  await t.rejects(buildApp(t, { handlersDir: join(dir, 'handlers') }), {
+    code: 'INVALID_HANDLER',
+    message: /handlers\/invoice\.paid\.ts imports #define-handler, which resolves only inside this project .*for a HANDLERS_DIR outside the project, import define-handler by its path/
+  })
+})
