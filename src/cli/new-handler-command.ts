@@ -23,8 +23,9 @@ export interface NewHandlerIo {
 export const usage = `Usage: npm run new-handler -- <event.type>
 
 Writes handlers/<event.type>.ts, test/handlers/<event.type>.test.ts and test/fixtures/<event.type>.json,
-whichever is missing: for a handler written by hand, it adds the test and the fixture. A pattern takes a group of types: 'customer.subscription.*' (every type under the prefix) or '*'
-(every event); quote it so the shell does not expand it. Files that exist are never overwritten.`
+whichever is missing: for a handler written by hand, it adds the test and the fixture. Files that
+exist are never overwritten. A pattern takes a group of types: 'customer.subscription.*' (every
+type under the prefix) or '*' (every event); quote it so the shell does not expand it.`
 
 /**
  * The type the generated test delivers: for a pattern, one it matches that no more specific file
@@ -66,11 +67,12 @@ export async function runNewHandlerCommand (argv: string[], io: NewHandlerIo): P
     const existing = new Set(handlerFiles.map((path) => patternOfFileName(basename(path, extname(path)))))
     // A handler written by hand may sit in a sub-folder: name the file that is really there.
     const handlerOnDisk = handlerFiles.find((path) => basename(path, extname(path)) === name)
-    const files = [
+    const planned: Array<{ kind: ScaffoldFile, shown: string }> = [
       { kind: 'handler', shown: handlerOnDisk === undefined ? `handlers/${name}.ts` : `handlers/${relative(handlersDir, handlerOnDisk)}` },
       { kind: 'test', shown: `test/handlers/${name}.test.ts` },
       { kind: 'fixture', shown: `test/fixtures/${name}.json` }
-    ].map((file) => ({ ...file, exists: file.kind === 'handler' ? handlerOnDisk !== undefined : existsSync(join(io.root, file.shown)) }))
+    ]
+    const files = planned.map((file) => ({ ...file, exists: file.kind === 'handler' ? handlerOnDisk !== undefined : existsSync(join(io.root, file.shown)) }))
     if (files.every((file) => file.exists)) {
       io.out(`${pattern} already has its handler, test and fixture (${files.map((file) => file.shown).join(', ')}); nothing was written.`)
       return 1
@@ -95,7 +97,9 @@ export async function runNewHandlerCommand (argv: string[], io: NewHandlerIo): P
   })
 }
 
-function contentOf (kind: string, template: HandlerTemplateInput): string {
+type ScaffoldFile = 'handler' | 'test' | 'fixture'
+
+function contentOf (kind: ScaffoldFile, template: HandlerTemplateInput): string {
   if (kind === 'handler') return handlerSource(template)
   if (kind === 'test') return handlerTestSource(template)
   // A fixed id and time, so the fixture reads the same in every run and every diff.

@@ -3,10 +3,13 @@ import { execFile } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { test } from 'tap'
+import t, { test } from 'tap'
 import { copyOfProject, scaffold } from './scaffold-project.js'
 
 const run = promisify(execFile)
+// Type-checking the copy takes 60 to 100 s on a loaded 2-core machine alone; beside the full suite it
+// outlasted the default 120 s per file.
+t.setTimeout(300_000)
 
 test('new handlers for a type, a prefix and every event compile, and their generated tests pass', async (t) => {
   const root = copyOfProject(t)
