@@ -1,11 +1,6 @@
 // Funds became available for payout: log what is available and pending, per currency.
-import { defineHandler } from '../src/define-handler.js'
-
-function byCurrency (funds: ReadonlyArray<{ amount: number, currency: string }>): Record<string, number> {
-  const totals: Record<string, number> = {}
-  for (const { amount, currency } of funds) totals[currency] = (totals[currency] ?? 0) + amount
-  return totals
-}
+import { defineHandler } from '#define-handler'
+import { byCurrency } from './lib/money.js'
 
 export default defineHandler('balance.available', async (event, { log }) => {
   const balance = event.data.object

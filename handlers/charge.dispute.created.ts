@@ -1,5 +1,5 @@
 // A customer disputed a charge: the money is withdrawn now, and evidence is due by `evidence_details.due_by`.
-import { defineHandler } from '../src/define-handler.js'
+import { defineHandler } from '#define-handler'
 
 export default defineHandler('charge.dispute.created', async (event, { log }) => {
   const dispute = event.data.object

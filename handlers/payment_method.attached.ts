@@ -1,5 +1,5 @@
 // A customer saved a payment method: the place to mark them as able to pay off-session.
-import { defineHandler } from '../src/define-handler.js'
+import { defineHandler } from '#define-handler'
 
 export default defineHandler('payment_method.attached', async (event, { log }) => {
   const paymentMethod = event.data.object

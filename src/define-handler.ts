@@ -6,6 +6,9 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type Stripe from 'stripe'
 
+// The shape a thin event arrives in, for handler tests that load a thin fixture.
+export type { ThinEventPayload } from './routed-event.js'
+
 /** The v1 (snapshot) event types: `payment_intent.succeeded`, ... */
 export type StripeSnapshotEventType = Stripe.Event['type']
 /** The thin event types of event destinations: `v1.billing.meter.no_meter_found`, `v2.core.account.created`, ... */

@@ -10,8 +10,8 @@ const eventInterface = /extends (?:Stripe\.)?EventBase \{\s*type: '([a-z0-9_.]+)
 // The same declaration goes on to name the resource in `data.object`, e.g. `object: PaymentIntent;`.
 const eventObject = /type: '([a-z0-9_.]+)';\s*data: \w+\.Data;\s*\}\s*export declare namespace \w+ \{\s*interface Data extends (?:Stripe\.)?Event\.Data \{\s*object: (?:Stripe\.)?([\w.]+);/g
 
-// stripe's `exports` hides package.json, so walk up from its entry point to the package folder.
-function stripePackageRoot (): string {
+/** The installed stripe package's folder. Its `exports` hide package.json, so this walks up from its entry point. */
+export function stripePackageRoot (): string {
   let folder = dirname(createRequire(import.meta.url).resolve('stripe'))
   while (!existsSync(join(folder, 'package.json')) || !isStripePackage(folder)) {
     const parent = dirname(folder)

@@ -28,6 +28,26 @@ test('npm run build starts by emptying dist/, which removes a deleted or renamed
   t.pass('and cleaning again, with no dist/, does not fail')
 })
 
+test('the build gives dist/ the #define-handler import, which a built handler at any depth resolves with plain node', async (t) => {
+  t.match(scripts.build, /&& npm run build:imports$/, 'the build writes dist/package.json last')
+  const copy = temporaryDir(t)
+  const { imports } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { imports: Record<string, string> }
+  writeFileSync(join(copy, 'package.json'), JSON.stringify({ name: 'build-check', private: true, type: 'module', imports, scripts: { 'build:imports': scripts['build:imports'] } }))
+  // What tsc leaves in dist/: the built define-handler, and a handler two folders deep.
+  mkdirSync(join(copy, 'dist/src'), { recursive: true })
+  mkdirSync(join(copy, 'dist/handlers/billing/invoices'), { recursive: true })
+  writeFileSync(join(copy, 'dist/src/define-handler.js'), "export const defineHandler = (type) => ({ type })\n")
+  writeFileSync(join(copy, 'dist/handlers/billing/invoices/invoice.paid.js'),
+    "import { defineHandler } from '#define-handler'\nconsole.log(JSON.stringify(defineHandler('invoice.paid')))\n")
+  const { NODE_OPTIONS: _coverageHooks, ...env } = process.env
+  await promisify(execFile)('npm', ['run', 'build:imports'], { cwd: copy, env })
+  t.same(JSON.parse(readFileSync(join(copy, 'dist/package.json'), 'utf8')), { type: 'module', imports: { '#define-handler': './src/define-handler.js' } },
+    'only the imports whose target was built: no #test-helper')
+  // Plain node, no tsx. The copy's own map points at ./src/, which it lacks: only dist/package.json resolves it.
+  const { stdout } = await promisify(execFile)(process.execPath, ['dist/handlers/billing/invoices/invoice.paid.js'], { cwd: copy, env })
+  t.equal(stdout.trim(), '{"type":"invoice.paid"}')
+})
+
 test('the compiled service refuses a HANDLERS_DIR of TypeScript sources; run from the sources, it takes them', async (t) => {
   await t.rejects(checkHandlersDir(handlerFolder('side-effects'), false), {
     code: 'INVALID_SETTING',

@@ -1,16 +1,16 @@
-// `npm run new-handler -- <event.type | pattern>`: writes the handler, its test and a fixture, from
-// templates that compile and pass as written. Never overwrites a file.
+// `npm run new-handler -- <event.type | pattern>`: writes whichever of the handler, its test and a
+// fixture is missing, from templates that compile and pass as written. Never overwrites a file.
 import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { basename, extname, join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildEvent, hasRealisticSample } from '../dev/build-event.js'
 import { buildThinEvent, isThinEventType } from '../dev/build-thin-event.js'
-import { handlerSource, handlerTestSource } from '../dev/handler-templates.js'
+import { handlerSource, handlerTestSource, type HandlerTemplateInput } from '../dev/handler-templates.js'
 import type { StripeSnapshotEventType } from '../define-handler.js'
 import { fileNameOfPattern, isKnownPattern, patternOfFileName, patternsMatching } from '../event-patterns.js'
 import { unknownPatternMessage } from '../event-type-suggestions.js'
-import { listHandlerPatterns } from '../handler-loader.js'
+import { listHandlerFiles } from '../handler-loader.js'
 import { handlerEventTypes } from '../stripe-event-types.js'
 import { runWithUsage, UsageError } from './usage-error.js'
 
@@ -22,9 +22,10 @@ export interface NewHandlerIo {
 
 export const usage = `Usage: npm run new-handler -- <event.type>
 
-Writes handlers/<event.type>.ts, test/handlers/<event.type>.test.ts and test/fixtures/<event.type>.json.
-A pattern takes a group of types: 'customer.subscription.*' (every type under the prefix) or '*'
-(every event); quote it so the shell does not expand it. Files that exist are never overwritten.`
+Writes handlers/<event.type>.ts, test/handlers/<event.type>.test.ts and test/fixtures/<event.type>.json,
+whichever is missing: for a handler written by hand, it adds the test and the fixture. Files that
+exist are never overwritten. A pattern takes a group of types: 'customer.subscription.*' (every
+type under the prefix) or '*' (every event); quote it so the shell does not expand it.`
 
 /**
  * The type the generated test delivers: for a pattern, one it matches that no more specific file
@@ -49,6 +50,10 @@ async function writeNew (path: string, content: string, shown: string, out: NewH
   out(`  wrote ${shown}`)
 }
 
+/**
+ * Runs the scaffold for `argv` (one event type or pattern) in `io.root`. Resolves to the exit code:
+ * 0 when something was written, 1 when nothing was left to write, 2 for a usage error.
+ */
 export async function runNewHandlerCommand (argv: string[], io: NewHandlerIo): Promise<number> {
   return await runWithUsage(usage, io.out, async () => {
     const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} })
@@ -57,14 +62,19 @@ export async function runNewHandlerCommand (argv: string[], io: NewHandlerIo): P
     const pattern = patternOfFileName(positionals[0] as string)
     if (!isKnownPattern(pattern)) throw new UsageError(unknownPatternMessage(pattern))
     const name = fileNameOfPattern(pattern)
-    const files = {
-      handler: `handlers/${name}.ts`,
-      test: `test/handlers/${name}.test.ts`,
-      fixture: `test/fixtures/${name}.json`
-    }
-    const existing = await listHandlerPatterns(join(io.root, 'handlers'))
-    if (existing.has(pattern) || existsSync(join(io.root, files.test))) {
-      io.out(`${pattern} already has a handler or a test (${files.handler}, ${files.test}); nothing was written.`)
+    const handlersDir = join(io.root, 'handlers')
+    const handlerFiles = await listHandlerFiles(handlersDir)
+    const existing = new Set(handlerFiles.map((path) => patternOfFileName(basename(path, extname(path)))))
+    // A handler written by hand may sit in a sub-folder: name the file that is really there.
+    const handlerOnDisk = handlerFiles.find((path) => basename(path, extname(path)) === name)
+    const planned: Array<{ kind: ScaffoldFile, shown: string }> = [
+      { kind: 'handler', shown: handlerOnDisk === undefined ? `handlers/${name}.ts` : `handlers/${relative(handlersDir, handlerOnDisk)}` },
+      { kind: 'test', shown: `test/handlers/${name}.test.ts` },
+      { kind: 'fixture', shown: `test/fixtures/${name}.json` }
+    ]
+    const files = planned.map((file) => ({ ...file, exists: file.kind === 'handler' ? handlerOnDisk !== undefined : existsSync(join(io.root, file.shown)) }))
+    if (files.every((file) => file.exists)) {
+      io.out(`${pattern} already has its handler, test and fixture (${files.map((file) => file.shown).join(', ')}); nothing was written.`)
       return 1
     }
     const fixtureType = fixtureTypeFor(pattern, existing)
@@ -74,17 +84,28 @@ export async function runNewHandlerCommand (argv: string[], io: NewHandlerIo): P
     }
 
     io.out(`New handler for ${pattern}:`)
-    await writeNew(join(io.root, files.handler), handlerSource({ pattern, fixtureType }), files.handler, io.out)
-    await writeNew(join(io.root, files.test), handlerTestSource({ pattern, fixtureType }), files.test, io.out)
-    if (existsSync(join(io.root, files.fixture))) {
-      io.out(`  kept ${files.fixture} (it exists)`)
-    } else {
-      // A fixed id and time, so the fixture reads the same in every run and every diff.
-      const fixed = { id: 'evt_1QxKfixture0000000000000', created: 1_764_244_800 }
-      const event = isThinEventType(fixtureType) ? buildThinEvent(fixtureType, fixed) : buildEvent(fixtureType as StripeSnapshotEventType, fixed)
-      await writeNew(join(io.root, files.fixture), `${JSON.stringify(event, null, 2)}\n`, files.fixture, io.out)
+    const template = { pattern, fixtureType, handwritten: handlerOnDisk !== undefined }
+    for (const file of files) {
+      if (file.exists) {
+        io.out(`  kept ${file.shown} (it exists)`)
+        continue
+      }
+      await writeNew(join(io.root, file.shown), contentOf(file.kind, template), file.shown, io.out)
     }
-    io.out(`\nNext: npx tap ${files.test}, and with npm run dev running: npm run trigger -- ${fixtureType}`)
+    io.out(`\nNext: npx tap --disable-coverage ${files[1]?.shown}, and with npm run dev running: npm run trigger -- ${fixtureType}`)
     return 0
   })
+}
+
+type ScaffoldFile = 'handler' | 'test' | 'fixture'
+
+function contentOf (kind: ScaffoldFile, template: HandlerTemplateInput): string {
+  if (kind === 'handler') return handlerSource(template)
+  if (kind === 'test') return handlerTestSource(template)
+  // A fixed id and time, so the fixture reads the same in every run and every diff.
+  const fixed = { id: 'evt_1QxKfixture0000000000000', created: 1_764_244_800 }
+  const event = isThinEventType(template.fixtureType)
+    ? buildThinEvent(template.fixtureType, fixed)
+    : buildEvent(template.fixtureType as StripeSnapshotEventType, fixed)
+  return `${JSON.stringify(event, null, 2)}\n`
 }

@@ -6,6 +6,7 @@ import Stripe from 'stripe'
 import { LOCAL_DEVELOPMENT_SECRET, settingsSchema } from '../../config/settings.js'
 import { buildEvent, hasRealisticSample } from '../dev/build-event.js'
 import { buildThinEvent, isThinEventType } from '../dev/build-thin-event.js'
+import { triggerFields } from '../dev/trigger-fields.js'
 import type { StripeSnapshotEventType } from '../define-handler.js'
 import type { RoutedEvent } from '../routed-event.js'
 import { stripeEventTypes, stripeThinEventTypes } from '../stripe-event-types.js'
@@ -14,6 +15,8 @@ import { runWithUsage, UsageError } from './usage-error.js'
 export interface TriggerIo {
   env: Record<string, string | undefined>
   out: (line: string) => void
+  /** Where warnings go (stderr from the command line); `out` unless given. */
+  warn?: (line: string) => void
   /** How the request is sent: global fetch unless a test gives another. */
   fetch?: typeof fetch
 }
@@ -27,15 +30,20 @@ thin notification to THIN_WEBHOOK_PATH.
 Options:
   --url <url>              where to send it (default http://127.0.0.1:$PORT$WEBHOOK_PATH, or
                            $THIN_WEBHOOK_PATH for a thin event)
-  --id <evt_...>           the event id; send the same id twice to try a duplicate
+  --id <evt_...>           the event id (a new one unless given)
+  --twice                  send the same signed event twice, as Stripe redelivers: the handler
+                           runs once
   --timestamp <seconds>    when it was signed, in seconds since the epoch, or =-<n> for n seconds ago
                            (e.g. --timestamp=-600 to try a stale signature)
-  --set <path>=<value>     set a field of data.object, e.g. --set amount=5000 --set metadata.order_id=7
-                           (values are read as JSON when they parse, else as text)
+  --set <path>=<value>     set a field of data.object, e.g. --set amount=5000 --set metadata.order_id=7,
+                           as the type Stripe sends it: metadata values and other text fields as
+                           text ("7"), number and boolean fields as such, null as null; a field the
+                           object does not have is sent too, with a warning
   --account <acct_...>     send it as an event from a connected account (a thin event's context)
   --livemode               mark it live mode
   --secret <whsec_...>     sign with this secret instead of STRIPE_WEBHOOK_SECRET
-  --print                  print the signed event instead of sending it
+  --print                  print a curl command that sends the signed event (POSIX shell), instead
+                           of sending it
   --list                   list every event type (* marks a realistic sample), then the thin ones
 
 The secret is STRIPE_WEBHOOK_SECRET (the first, when several), or the local development secret
@@ -50,6 +58,7 @@ const options = {
   livemode: { type: 'boolean' },
   secret: { type: 'string' },
   print: { type: 'boolean' },
+  twice: { type: 'boolean' },
   list: { type: 'boolean' },
   help: { type: 'boolean' }
 } as const
@@ -58,23 +67,6 @@ function parseTimestamp (text: string, now: number): number {
   if (!/^-?\d+$/.test(text)) throw new UsageError(`--timestamp must be seconds since the epoch or =-<seconds ago>, not "${text}"`)
   const value = Number(text)
   return value < 0 ? now + value : value
-}
-
-function parseFields (assignments: string[]): Record<string, unknown> {
-  const fields: Record<string, unknown> = {}
-  for (const assignment of assignments) {
-    const equals = assignment.indexOf('=')
-    if (equals < 1) throw new UsageError(`--set takes <path>=<value>, e.g. --set metadata.order_id=7, not "${assignment}"`)
-    const text = assignment.slice(equals + 1)
-    let value: unknown = text
-    try {
-      value = JSON.parse(text)
-    } catch {
-      // Not JSON: the text itself, so `--set currency=eur` needs no quotes.
-    }
-    fields[assignment.slice(0, equals)] = value
-  }
-  return fields
 }
 
 function signingSecret (env: TriggerIo['env'], given: string | undefined): string {
@@ -99,18 +91,27 @@ function listTypes (out: TriggerIo['out']): number {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options, allowPositionals: true }>>['values']
 
-function buildFromOptions (type: string, values: Values, timestamp: number): RoutedEvent {
+function buildFromOptions (type: string, values: Values, timestamp: number, warn: (line: string) => void): RoutedEvent {
   try {
     if (isThinEventType(type)) {
       if (values.set !== undefined) throw new UsageError('--set changes data.object; a thin event carries no object (its handler fetches it)')
       return buildThinEvent(type, { id: values.id, created: timestamp, context: values.account, livemode: values.livemode })
     }
-    const fields = parseFields(values.set ?? [])
+    const fields = triggerFields(type as StripeSnapshotEventType, values.set ?? [], warn)
     return buildEvent(type as StripeSnapshotEventType, { id: values.id, created: timestamp, fields, account: values.account, livemode: values.livemode })
   } catch (error) {
     if (error instanceof UsageError) throw error
     throw new UsageError((error as Error).message)
   }
+}
+
+/**
+ * A POSIX shell command that posts exactly the signed bytes: the body single-quoted as it is, with
+ * no newline added at its end (which would change what was signed).
+ */
+export function curlRecipe (url: string, payload: string, signature: string): string {
+  const quoted = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`
+  return `curl -sS -X POST ${quoted(url)} \\\n  -H 'Content-Type: application/json' \\\n  -H ${quoted(`Stripe-Signature: ${signature}`)} \\\n  --data-binary ${quoted(payload)}`
 }
 
 async function send (url: string, payload: string, signature: string, io: TriggerIo): Promise<number> {
@@ -144,16 +145,19 @@ export async function runTriggerCommand (argv: string[], io: TriggerIo): Promise
 
     const now = Math.floor(Date.now() / 1000)
     const timestamp = values.timestamp === undefined ? now : parseTimestamp(values.timestamp, now)
-    const event = buildFromOptions(type, values, timestamp)
+    const event = buildFromOptions(type, values, timestamp, io.warn ?? io.out)
     // Serialised as Stripe serialises events: two-space indentation.
     const payload = JSON.stringify(event, null, 2)
     const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: signingSecret(io.env, values.secret), timestamp })
+    const url = values.url ?? defaultUrl(io.env, event.object === 'v2.core.event')
     if (values.print === true) {
-      io.out(`Stripe-Signature: ${signature}\n\n${payload}`)
+      io.out(curlRecipe(url, payload, signature))
       return 0
     }
-    const url = values.url ?? defaultUrl(io.env, event.object === 'v2.core.event')
     io.out(`→ POST ${url} ${type} ${event.id} (${Buffer.byteLength(payload)} bytes)`)
+    const code = await send(url, payload, signature, io)
+    if (values.twice !== true || code !== 0) return code
+    io.out(`→ POST ${url} ${type} ${event.id} again, as a redelivery`)
     return await send(url, payload, signature, io)
   })
 }

@@ -3,5 +3,6 @@ import { runTriggerCommand } from './trigger-command.js'
 
 process.exitCode = await runTriggerCommand(process.argv.slice(2), {
   env: process.env,
-  out: (line) => { process.stdout.write(`${line}\n`) }
+  out: (line) => { process.stdout.write(`${line}\n`) },
+  warn: (line) => { process.stderr.write(`${line}\n`) }
 })

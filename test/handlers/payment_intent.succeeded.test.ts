@@ -18,8 +18,10 @@ test('a succeeded PaymentIntent is acknowledged and logged with its amount', asy
     eventId: event.id,
     eventType: 'payment_intent.succeeded',
     paymentIntentId: event.data.object.id,
+    amount: 2000,
     amountReceived: 2000,
-    currency: 'usd'
+    currency: 'usd',
+    metadata: { order_id: '1042' }
   })
 })
 
