@@ -19,7 +19,7 @@ export const usage = `Usage: npm run events -- <command> [options]
 
 Commands:
   list                     Events, newest first.
-    --status <status>      pending, processing, handled, unhandled, ignored or failed
+    --status <status>      pending, processing, handled, unhandled, ignored, failed or superseded
     --type <event.type>    e.g. payment_intent.succeeded
     --since <time>         an ISO date (2026-11-01T00:00:00Z) or an age (30m, 24h, 7d)
     --until <time>         likewise
@@ -31,7 +31,7 @@ Commands:
   replay --type <t> --since <time> [--status <s>] [--force]
                            Events of a type received since a time.
   stats                    How many events are in each status.
-  prune --older-than <age> Delete handled, unhandled and ignored events older than the age; failed ones stay.
+  prune --older-than <age> Delete handled, unhandled, ignored and superseded events older than the age; failed ones stay.
 
 Settings come from the environment, as for the service (DATABASE_URL, DATA_DIR, EVENT_STORE).`
 

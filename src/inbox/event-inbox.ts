@@ -14,7 +14,7 @@ import { runAttempt, type AttemptContext, type Run, type RunFault } from './run-
 import { startEventWorker, type EventWorker, type WorkerOptions } from './event-worker.js'
 import { eventAccount, eventApiVersion, eventCreatedSeconds, eventObjectId, type RoutedEvent } from '../routed-event.js'
 
-export type ReceiveOutcome = 'queued' | 'handled' | 'unhandled' | 'duplicate' | 'ignored'
+export type ReceiveOutcome = 'queued' | 'handled' | 'unhandled' | 'superseded' | 'duplicate' | 'ignored'
 
 export type LivemodeGuard = 'any' | 'live' | 'test'
 
@@ -196,7 +196,7 @@ export function createStoredInbox (
       eventLog.error({ err: error, eventId: event.id, eventType: event.type }, `Handler for ${event.type} failed`)
       throw new HandlerFailedError(event.type)
     }
-    return 'handled'
+    return result.status === 'superseded' ? 'superseded' : 'handled'
   }
 
   return {

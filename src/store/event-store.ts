@@ -1,8 +1,13 @@
 // What the inbox keeps of every verified event, and the one interface both backends implement.
+import type { RoutedTypes } from '../event-patterns.js'
 
-/** `ignored`: stored but not handled, by the LIVEMODE guard (a test-mode event in a live deployment, or the reverse). */
-export type EventStatus = 'pending' | 'processing' | 'handled' | 'unhandled' | 'ignored' | 'failed'
-export const eventStatuses: readonly EventStatus[] = ['pending', 'processing', 'handled', 'unhandled', 'ignored', 'failed']
+/**
+ * `ignored`: stored but not handled, by the LIVEMODE guard (a test-mode event in a live deployment, or the reverse).
+ * `superseded`: settled without running, because its handler opted in to `skipSuperseded` and had
+ * already handled an event of the same object created strictly later.
+ */
+export type EventStatus = 'pending' | 'processing' | 'handled' | 'unhandled' | 'ignored' | 'failed' | 'superseded'
+export const eventStatuses: readonly EventStatus[] = ['pending', 'processing', 'handled', 'unhandled', 'ignored', 'failed', 'superseded']
 
 export type EventSource = 'webhook' | 'reconcile'
 
@@ -38,7 +43,7 @@ export interface StoredEvent extends NewEvent {
   handledAt: number | null
 }
 
-export type AttemptOutcome = 'handled' | 'unhandled' | 'failed'
+export type AttemptOutcome = 'handled' | 'unhandled' | 'superseded' | 'failed'
 
 export interface Attempt {
   eventId: string
@@ -57,7 +62,7 @@ export type InsertAs =
 
 /** Where an attempt leaves the event: settled, waiting for a retry, or dead-lettered. */
 export type AttemptResult =
-  | { status: 'handled' | 'unhandled' }
+  | { status: 'handled' | 'unhandled' | 'superseded' }
   | { status: 'pending', error: string, nextAttemptAt: number }
   | { status: 'failed', error: string }
 
@@ -70,6 +75,14 @@ export interface EventFilter {
   /** Received before, in milliseconds. */
   until?: number
   limit?: number
+}
+
+/** A handled event of some object, as the per-object order reads it. */
+export interface HandledEventOfObject {
+  id: string
+  type: string
+  /** Stripe's `created`, in seconds. */
+  created: number
 }
 
 /** An event failed at claim time: its last allowed run's lease expired without an end recorded. */
@@ -143,6 +156,12 @@ export interface EventStore {
    * interrupted runs count against MAX_ATTEMPTS only when `counted` (a stop after an error).
    */
   releaseLeases: (owner: string, counted?: boolean) => Promise<number>
+  /**
+   * The newest event of object `objectId` created strictly after `created` (Stripe seconds: events of
+   * the same second are never "newer") whose type is one of `types` and whose status is handled;
+   * null when there is none. One query on the (object_id, created) index.
+   */
+  newestHandledAfter: (objectId: string, created: number, types: RoutedTypes) => Promise<HandledEventOfObject | null>
   get: (id: string) => Promise<StoredEvent | null>
   attempts: (id: string) => Promise<Attempt[]>
   list: (filter: EventFilter) => Promise<StoredEvent[]>
@@ -151,7 +170,7 @@ export interface EventStore {
    * (handled ones stay handled: the once-only rule); with it, any event not leased right now.
    */
   requeue: (filter: EventFilter, force: boolean, now: number) => Promise<string[]>
-  /** Deletes settled (handled, unhandled, ignored) events received before `before`; failed ones are kept. */
+  /** Deletes settled (handled, unhandled, ignored, superseded) events received before `before`; failed ones are kept. */
   prune: (before: number) => Promise<number>
   countByStatus: () => Promise<Record<EventStatus, number>>
   /** When the oldest event not yet settled (pending or being handled) was received; null when none is. */

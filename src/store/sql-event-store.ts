@@ -1,8 +1,10 @@
 // The event store over any SqlClient. Every claim is one conditional UPDATE, so the database, not
 // JavaScript, decides who runs an event: a duplicate delivery, a second worker or a second replica
 // finds the row already taken.
+import type { RoutedTypes } from '../event-patterns.js'
 import type {
   AbandonedEvent,
+  HandledEventOfObject,
   SettledEvent,
   Attempt,
   AttemptResult,
@@ -17,6 +19,7 @@ import { eventStatuses, leaseTokenPrefix } from './event-store.js'
 import { migrations } from './schema.js'
 import { createBatchedWrites } from './batched-writes.js'
 import { firstSuccessAt } from './success-history.js'
+import { routedTypesSql } from './routed-types-sql.js'
 import type { SqlClient, SqlRow, SqlStatement, SqlValue } from './sql-client.js'
 
 const columns = 'id, type, account, livemode, api_version, created, received_at, status, attempts, ' +
@@ -217,6 +220,19 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     return rows.length
   }
 
+  async function newestHandledAfter (objectId: string, created: number, types: RoutedTypes): Promise<HandledEventOfObject | null> {
+    const params: SqlValue[] = [objectId, created]
+    const param = (value: SqlValue): string => `$${params.push(value)}`
+    // The (object_id, created) index finds the object's later events; the few there are then filtered.
+    const [row] = await client.query({
+      sql: `SELECT id, type, created FROM stripe_events
+            WHERE object_id = $1 AND created > $2 AND status = 'handled' AND ${routedTypesSql('type', types, param)}
+            ORDER BY created DESC, id LIMIT 1`,
+      params
+    })
+    return row === undefined ? null : { id: row.id as string, type: row.type as string, created: Number(row.created) }
+  }
+
   async function get (id: string): Promise<StoredEvent | null> {
     const rows = await client.query({ sql: `SELECT ${columnsWithPayload} FROM ${withPayload} WHERE e.id = $1`, params: [id] })
     return rows[0] === undefined ? null : toStoredEvent(rows[0])
@@ -258,7 +274,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
 
   async function prune (before: number): Promise<number> {
     const rows = await client.query({
-      sql: "DELETE FROM stripe_events WHERE status IN ('handled', 'unhandled', 'ignored') AND received_at < $1 RETURNING id",
+      sql: "DELETE FROM stripe_events WHERE status IN ('handled', 'unhandled', 'ignored', 'superseded') AND received_at < $1 RETURNING id",
       params: [before]
     })
     return rows.length
@@ -301,6 +317,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     renewLease,
     finishAttempt,
     releaseLeases,
+    newestHandledAfter,
     get,
     attempts,
     list,
