@@ -61,3 +61,15 @@ export const thinGetsItsNotification = defineHandler('v1.billing.meter.no_meter_
 export const thinPrefixFetchesRelated = defineHandler('v2.core.account.*', async (event) => {
   return void ('fetchRelatedObject' in event ? await event.fetchRelatedObject() : null)
 })
+
+export const optsInToSkipSuperseded = defineHandler('customer.subscription.*', async (event, context) => {
+  const newer: { id: string, type: string, created: number } | null = context.newerHandledEvent
+  return void [event.type, newer]
+}, { skipSuperseded: true })
+
+export const skipSupersededIsAFlag: boolean = optsInToSkipSuperseded.skipSuperseded
+
+// @ts-expect-error skipSuperseded is a boolean, not a word
+export const skipSupersededNotAString = defineHandler('invoice.paid', async () => {}, { skipSuperseded: 'yes' })
+
+export const setupAndSkipSuperseded = defineHandler('invoice.paid', async () => {}, { setup: async () => {}, skipSuperseded: false })
