@@ -227,7 +227,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     const [row] = await client.query({
       sql: `SELECT id, type, created FROM stripe_events
             WHERE object_id = $1 AND created > $2 AND status = 'handled' AND ${routedTypesSql('type', types, param)}
-            ORDER BY created DESC, id LIMIT 1`,
+            ORDER BY created DESC LIMIT 1`,
       params
     })
     return row === undefined ? null : { id: row.id as string, type: row.type as string, created: Number(row.created) }
