@@ -103,10 +103,10 @@ for (const backend of backends) {
     })
   }
 
-  test(`${backend}: a superseded event is listed, counted and shown as superseded`, async (t) => {
+  test(`${backend}: a superseded event is listed, counted and shown as superseded, and a forced replay of it is checked again`, async (t) => {
     const env = await backendEnv(t, backend)
     if (env === null) return
-    const settings = { ...env, DATA_DIR: temporaryDir(t), PROCESSING_MODE: 'inline' }
+    const settings = { ...env, DATA_DIR: temporaryDir(t), PROCESSING_MODE: 'inline', POLL_INTERVAL_MS: '20' }
     const { app } = await buildApp(t, { env: settings, handlersDir: handlerFolder('order-skip-superseded') })
     const stateFile = join(temporaryDir(t), 'states.jsonl')
     await deliverInOrder(t, app, [
@@ -123,8 +123,16 @@ for (const backend of backends) {
     t.equal(await runEventsCommand(['stats'], io), 0)
     t.match(lines.join('\n'), /superseded\s+1/)
 
+    lines.length = 0
+    t.equal(await runEventsCommand(['replay', 'evt_shown_older', '--force'], io), 0)
+    t.match(lines.join('\n'), /Requeued 1 event/)
+    await settle(app)
+    t.same(readStates(stateFile).map((write) => write.eventId), ['evt_shown_newer'], 'the replayed event was checked again and still not run')
+    t.same((await app.eventInbox.store?.attempts('evt_shown_older'))?.map((attempt) => attempt.outcome), ['superseded', 'superseded'])
+    t.match(await app.eventInbox.store?.get('evt_shown_older'), { status: 'superseded' })
+
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body
     t.match(metrics, /stripe_webhook_deliveries_total\{type="customer\.subscription\.updated",outcome="superseded",reason=""\} 1/)
-    t.match(metrics, /stripe_event_handler_duration_seconds_count\{type="customer\.subscription\.updated",outcome="superseded"\} 1/)
+    t.match(metrics, /stripe_event_handler_duration_seconds_count\{type="customer\.subscription\.updated",outcome="superseded"\} 2/)
   })
 }
