@@ -38,7 +38,7 @@ export function storeErrorFields (error: unknown): { reason: string } | { err: u
 }
 
 const writes = ['migrate', 'insert', 'claim', 'claimDue', 'failAbandoned', 'settleSucceeded', 'renewLease', 'finishAttempt', 'releaseLeases', 'requeue', 'prune', 'probeWrite'] as const
-const reads = ['get', 'attempts', 'list', 'countByStatus', 'oldestUnsettledReceivedAt', 'ping'] as const
+const reads = ['get', 'attempts', 'list', 'newestHandledAfter', 'countByStatus', 'oldestUnsettledReceivedAt', 'ping'] as const
 
 type Operation = (...args: never[]) => Promise<unknown>
 
