@@ -205,8 +205,9 @@ export const settingsSchema = {
     },
     STRIPE_API_VERSION: {
       type: 'string',
-      pattern: '^\\d{4}-\\d{2}-\\d{2}(\\.[a-z]+)?$',
-      description: 'the API version the handlers are written for, e.g. 2026-10-28.endive; events of another version are handled with a warning. Defaults to the installed stripe package\'s'
+      // A preview endpoint's version carries its betas: `2025-04-30.preview; some_beta=v1`.
+      pattern: '^\\d{4}-\\d{2}-\\d{2}(\\.[a-z_]+)?(; ?[a-z0-9_]+=v\\d+)*$',
+      description: 'the API version the handlers are written for, e.g. 2026-10-28.endive, or a preview one such as 2025-04-30.preview; some_beta=v1; events of another release (the name after the date) are handled with a warning. Defaults to the installed stripe package\'s'
     },
     BODY_LIMIT: {
       type: 'integer',

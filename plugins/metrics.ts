@@ -7,15 +7,18 @@ import { signatureFailureCodes } from '../src/errors.js'
 import type { RunFault } from '../src/inbox/run-attempt.js'
 import { createStoreGaugeReader, type StoreGauges } from '../src/store/store-gauges.js'
 
-export type DeliveryOutcome = 'queued' | 'handled' | 'unhandled' | 'superseded' | 'duplicate' | 'ignored' | 'in_progress' | 'handler_failed' | 'rejected'
+export type DeliveryOutcome = 'queued' | 'handled' | 'unhandled' | 'superseded' | 'duplicate' | 'ignored' | 'requeued' | 'conflict' | 'in_progress' | 'handler_failed' | 'rejected'
 
 export interface RouterMetrics {
   registry: Registry
-  /** One delivery and how it ended; `reason` is the error code of a rejected one. */
+  /** One delivery and how it ended; `reason` is the error code of a rejected one. A `conflict` also counts in stripe_webhook_event_id_conflicts_total. */
   countDelivery: (type: string, outcome: DeliveryOutcome, reason?: string) => void
   /** One handler run, in seconds. */
   observeAttempt: (type: string, outcome: string, seconds: number) => void
+  /** An event of another API release than STRIPE_API_VERSION's, by the event's own version. */
   countApiVersionMismatch: (apiVersion: string) => void
+  /** An event the LIVEMODE setting keeps from its handler (first delivery only), by its livemode. */
+  countIgnoredEvent: (livemode: boolean) => void
   /** One handler run that was slow (past half HANDLER_TIMEOUT_MS), timed out, lost its lease, ... */
   countRunFault: (type: string, fault: RunFault) => void
   /** A request that reached no event route (404) or used another method on one (405). */
@@ -72,8 +75,15 @@ const metrics: FastifyPluginAsync = async (fastify) => {
   }
   const apiVersionMismatches = new Counter({
     name: 'stripe_event_api_version_mismatches_total',
-    help: 'Events whose api_version differs from the one the handlers are written for (STRIPE_API_VERSION).',
+    help: 'Events whose api_version is of another release than the one the handlers are written for (STRIPE_API_VERSION).',
     labelNames: ['api_version'],
+    registers: [registry]
+  })
+  // A test-mode event on a live deployment is routine for a Connect platform: counted, not warned.
+  const ignoredEvents = new Counter({
+    name: 'stripe_webhook_events_ignored_total',
+    help: 'Events acknowledged, stored and not handled because LIVEMODE takes only the other mode, by the event\'s livemode.',
+    labelNames: ['livemode'],
     registers: [registry]
   })
 
@@ -85,6 +95,14 @@ const metrics: FastifyPluginAsync = async (fastify) => {
       'suspected_duplicate (a success the instance could not record before it stopped), abandoned (failed at ' +
       'claim time after its last allowed run stopped).',
     labelNames: ['type', 'fault'],
+    registers: [registry]
+  })
+
+  // Rare (Stripe's Dashboard test webhooks reuse one id for every type), so counted straight into prom-client.
+  const idConflicts = new Counter({
+    name: 'stripe_webhook_event_id_conflicts_total',
+    help: 'Deliveries whose event id was stored already with another type or object, by the delivered type; kept for inspection, not handled.',
+    labelNames: ['type'],
     registers: [registry]
   })
 
@@ -131,6 +149,7 @@ const metrics: FastifyPluginAsync = async (fastify) => {
       }
       entry.count++
       if (signatureFailureCodes.has(reason)) signatureFailures.inc({ reason })
+      if (outcome === 'conflict') idConflicts.inc({ type })
     },
     observeAttempt: (type, outcome, seconds) => {
       const key = `${type}\u0000${outcome}`
@@ -144,6 +163,7 @@ const metrics: FastifyPluginAsync = async (fastify) => {
       if (entry.seconds.length >= 1000) flushDurations(entry)
     },
     countApiVersionMismatch: (apiVersion) => apiVersionMismatches.inc({ api_version: apiVersion }),
+    countIgnoredEvent: (livemode) => ignoredEvents.inc({ livemode: String(livemode) }),
     countRunFault: (type, fault) => runFaults.inc({ type, fault }),
     countUnroutedRequest: (method, statusCode) => unroutedRequests.inc({ method, status: String(statusCode) })
   })

@@ -10,6 +10,7 @@ import { loadHandlers } from '../src/handler-loader.js'
 import { isThinEvent } from '../src/routed-event.js'
 import { createNotificationFactory } from '../src/thin-event-notification.js'
 import { lazyChildLogger } from '../src/lazy-child-logger.js'
+import { unlistedHandlerWarning } from '../src/event-type-suggestions.js'
 import { eventCreatedSeconds, eventObjectId, type RoutedEvent } from '../src/routed-event.js'
 import type { HandledEventOfObject } from '../src/store/event-store.js'
 
@@ -46,7 +47,7 @@ export interface StripeHandlersOptions {
 }
 
 interface MountedHandler {
-  handler: StripeEventHandler
+  handler: StripeEventHandler<string>
   scope: FastifyInstance
   /** The types routed to it, given every handler mounted: made on first use, once all are mounted. */
   types?: RoutedTypes
@@ -54,7 +55,7 @@ interface MountedHandler {
 
 function mountHandler (
   fastify: FastifyInstance,
-  handler: StripeEventHandler,
+  handler: StripeEventHandler<string>,
   mounted: Map<string, MountedHandler>,
   routes: Map<string, MountedHandler | null>
 ): void {
@@ -76,6 +77,11 @@ const stripeHandlers: FastifyPluginAsync<StripeHandlersOptions> = async (fastify
   const loaded = await loadHandlers(opts.handlersDir)
   for (const { handler } of loaded) mountHandler(fastify, handler, mounted, routes)
   fastify.log.info({ handlers: loaded.map(({ file }) => file) }, `Loaded ${loaded.length} Stripe event handlers`)
+  for (const { handler, file } of loaded) {
+    if (handler.unlisted !== true) continue
+    const { fields, message } = unlistedHandlerWarning(handler.type, file)
+    fastify.log.warn(fields, message)
+  }
 
   function route (type: string): MountedHandler | undefined {
     let target = routes.get(type)

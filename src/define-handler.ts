@@ -56,8 +56,38 @@ export interface HandlerContext {
   newerHandledEvent: HandledEventOfObject | null
 }
 
-export type HandleStripeEvent<T extends StripeEventPattern> =
-  (event: StripeEventOf<T>, context: HandlerContext) => Promise<void> | void
+/**
+ * A v1 event of a type the installed stripe package does not list yet: every field all events
+ * have, typed; `data.object` is the object as Stripe sent it, untyped (check fields before use).
+ */
+export interface UnlistedStripeEvent<T extends string = string> extends Omit<Stripe.EventBase, 'data' | 'type'> {
+  type: T
+  data: {
+    object: { id?: string, object: string, [field: string]: unknown }
+    previous_attributes?: Record<string, unknown>
+  }
+}
+
+/** A thin event notification of a type stripe-node does not list: stripe-node's own shape for it. */
+export type UnlistedStripeEventNotification<T extends string = string> =
+  Omit<Stripe.V2.Core.Events.UnknownEventNotification, 'type'> & { type: T }
+
+/** What an unlisted type's handler receives: thin types (`v1.…`, `v2.…`) arrive as notifications. */
+export type UnlistedEventOf<T extends string> =
+  T extends `v${number}.${string}` ? UnlistedStripeEventNotification<T> : UnlistedStripeEvent<T>
+
+/**
+ * A type the installed stripe package does not list, as defineUnlistedHandler takes it: a listed
+ * type, a pattern or a name of another shape is `never`, so tsc refuses it.
+ */
+export type UnlistedEventType<T extends string> =
+  T extends StripeEventPattern | `${string}*${string}` | `${string}${' ' | '/' | '..'}${string}` | '' ? never : T
+
+/** The event a handler declared for `T` receives: stripe-node's type, or the untyped shape for an unlisted type. */
+export type HandledEventOf<T extends string> = T extends StripeEventPattern ? StripeEventOf<T> : UnlistedEventOf<T>
+
+export type HandleStripeEvent<T extends string> =
+  (event: HandledEventOf<T>, context: HandlerContext) => Promise<void> | void
 
 export interface HandlerOptions {
   /** Runs once at start-up inside the handler's own plugin scope: open clients, decorate, add hooks. */
@@ -77,13 +107,15 @@ export interface HandlerOptions {
 
 const handlerMark = Symbol.for('stripe-webhook-router.handler')
 
-export interface StripeEventHandler<T extends StripeEventPattern = StripeEventPattern> {
+export interface StripeEventHandler<T extends string = StripeEventPattern> {
   readonly [handlerMark]: true
   readonly type: T
   readonly handle: HandleStripeEvent<T>
   readonly setup?: FastifyPluginAsync
   /** See `HandlerOptions.skipSuperseded`. */
   readonly skipSuperseded: boolean
+  /** Set by defineUnlistedHandler: the loader takes this type although stripe-node does not list it. */
+  readonly unlisted?: true
 }
 
 export function defineHandler<T extends StripeEventPattern> (
@@ -94,6 +126,21 @@ export function defineHandler<T extends StripeEventPattern> (
   return { [handlerMark]: true, type, handle, setup: options.setup, skipSuperseded: options.skipSuperseded === true }
 }
 
-export function isStripeEventHandler (value: unknown): value is StripeEventHandler {
+/**
+ * The deliberate way in for an event type Stripe sends before the installed stripe package lists
+ * it (`v1.billing.meter.new_type`): the file is still named after the type, the event arrives as
+ * UnlistedStripeEvent (or UnlistedStripeEventNotification for a thin type), and start-up warns,
+ * naming the stripe version. A listed type is a type error here: use defineHandler for it.
+ */
+export function defineUnlistedHandler<T extends string> (
+  type: UnlistedEventType<T>,
+  handle: HandleStripeEvent<T>,
+  options: HandlerOptions = {}
+): StripeEventHandler<T> {
+  return { [handlerMark]: true, type: type as T, handle, setup: options.setup, skipSuperseded: options.skipSuperseded === true, unlisted: true }
+}
+
+/** Whether `value` is what defineHandler or defineUnlistedHandler returns (its type is not checked). */
+export function isStripeEventHandler (value: unknown): value is StripeEventHandler<string> {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[handlerMark] === true
 }

@@ -21,8 +21,20 @@ function stripePackageRoot (): string {
   return folder
 }
 
+function readPackageJson (folder: string): { name?: string, version?: string } {
+  return JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { name?: string, version?: string }
+}
+
 function isStripePackage (folder: string): boolean {
-  return (JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { name?: string }).name === 'stripe'
+  return readPackageJson(folder).name === 'stripe'
+}
+
+let cachedVersion: string | undefined
+
+/** The installed stripe package's version (`23.1.0`), from its package.json; read once per process. */
+export function installedStripeVersion (): string {
+  cachedVersion ??= readPackageJson(stripePackageRoot()).version ?? 'unknown'
+  return cachedVersion
 }
 
 /** The first of `files` in the stripe package that declares what `declaration` matches. */

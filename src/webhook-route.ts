@@ -9,6 +9,7 @@ import rawBody from '../plugins/raw-body.js'
 import type { DeliveryOutcome } from '../plugins/metrics.js'
 import { MethodNotAllowedError } from './errors.js'
 import type { ReceiveOutcome } from './inbox/event-inbox.js'
+import { isCompatibleApiVersion } from './api-versions.js'
 import { eventApiVersion } from './routed-event.js'
 
 declare module 'fastify' {
@@ -60,8 +61,9 @@ function declareEventRoute (fastify: FastifyInstance, path: string, verify: preV
     const event = request.stripeEvent
     if (event === null || !Buffer.isBuffer(request.rawBody)) throw new Error('the signature check did not run before the webhook route')
     const apiVersion = eventApiVersion(event)
-    if (apiVersion !== null && apiVersion !== expectedApiVersion) {
+    if (apiVersion !== null && !isCompatibleApiVersion(apiVersion, expectedApiVersion)) {
       // Handled all the same: the payload may lack or rename fields the handler's types promise.
+      // Another monthly version of the same release is no mismatch: it only adds.
       fastify.metrics.countApiVersionMismatch(apiVersion)
       request.log.warn({ eventId: event.id, eventType: event.type, apiVersion, expectedApiVersion },
         `Event ${event.id} has API version ${apiVersion}; the handlers are written for ${expectedApiVersion}`)
@@ -69,6 +71,7 @@ function declareEventRoute (fastify: FastifyInstance, path: string, verify: preV
     const outcome = await fastify.eventInbox.receive(event, request.rawBody, request.log)
     request.deliveryOutcome = outcome
     fastify.metrics.countDelivery(event.type, outcome)
+    if (outcome === 'ignored') fastify.metrics.countIgnoredEvent(event.livemode)
     return { received: true }
   })
 

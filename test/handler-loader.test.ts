@@ -7,7 +7,7 @@ import { routed } from './fixtures/routing/routing-log.js'
 test('a typo in a handler file name stops start-up with the closest event type', async (t) => {
   await t.rejects(buildApp(t, { handlersDir: handlerFolder('typo') }), {
     code: 'INVALID_HANDLER',
-    message: /handlers\/payment_intent\.succeded\.ts: "payment_intent\.succeded" is not a Stripe event type\. Did you mean payment_intent\.succeeded\?/
+    message: /handlers\/payment_intent\.succeded\.ts: "payment_intent\.succeded" is not in stripe [\d.]+'s list of event types\. Did you mean payment_intent\.succeeded\?/
   })
 })
 

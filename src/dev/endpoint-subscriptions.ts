@@ -2,6 +2,7 @@
 // (`enabled_events`, where Stripe knows exact types and `*`, but no prefixes). Thin-event handlers
 // belong to event destinations, not webhook endpoints, and are left out.
 import { stripeEventTypes } from '../stripe-event-types.js'
+import { isUnlistedSnapshotType } from '../unlisted-event-types.js'
 
 /** The `enabled_events` that send exactly what these handler patterns take. */
 export function subscriptionsFor (patterns: Iterable<string>): string[] {
@@ -9,7 +10,8 @@ export function subscriptionsFor (patterns: Iterable<string>): string[] {
   for (const pattern of patterns) {
     if (pattern === '*') return ['*']
     if (!pattern.endsWith('.*')) {
-      if (stripeEventTypes().has(pattern)) wanted.add(pattern)
+      // A type newer than stripe (defineUnlistedHandler) is subscribed to like any other.
+      if (stripeEventTypes().has(pattern) || isUnlistedSnapshotType(pattern, stripeEventTypes())) wanted.add(pattern)
       continue
     }
     // Stripe subscribes to types, not prefixes: a prefix handler wants every type it covers today.

@@ -75,7 +75,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
     if (result.status === 'pending') {
       attemptLog.warn({ ...ids, err: error, retryAt: new Date(result.nextAttemptAt).toISOString() }, `Handler for ${event.type} failed; will retry`)
     } else if (result.status === 'failed') {
-      attemptLog.error({ ...ids, err: error }, `Handler for ${event.type} failed ${event.attempts} times; the event is marked failed`)
+      attemptLog.error({ ...ids, err: error }, `Handler for ${event.type} failed ${event.attempts - event.attemptsAtRequeue} times; the event is marked failed`)
     }
   }
 

@@ -59,8 +59,10 @@ function describeError (error: unknown): string {
 
 function nextStep (event: StoredEvent, error: unknown, retry: RetryPolicy | null, now: number): AttemptResult {
   const described = describeError(error)
-  if (retry === null || event.attempts >= retry.maxAttempts) return { status: 'failed', error: described }
-  return { status: 'pending', error: described, nextAttemptAt: now + retryDelayMs(event.attempts, retry) }
+  // The budget is the attempts since the last requeue (a replay or a redelivery); numbers go on from before it.
+  const attemptsSinceRequeue = event.attempts - event.attemptsAtRequeue
+  if (retry === null || attemptsSinceRequeue >= retry.maxAttempts) return { status: 'failed', error: described }
+  return { status: 'pending', error: described, nextAttemptAt: now + retryDelayMs(attemptsSinceRequeue, retry) }
 }
 
 /** Rejects with the signal's reason once it aborts. */

@@ -1,7 +1,8 @@
-// The store's hot writes, the inserts of new events and the ends of attempts, coalesced: whatever
+// The store's hot writes, the inserts of new events, the ends of attempts and the records of later
+// deliveries, coalesced: whatever
 // arrives in one turn of the event loop is written in one transaction, with multi-row statements.
 // Under load one commit then serves many deliveries instead of one each.
-import type { Attempt, AttemptResult, InsertAs, NewEvent } from './event-store.js'
+import type { Attempt, AttemptResult, Delivery, InsertAs, NewEvent } from './event-store.js'
 import type { SqlClient, SqlRow, SqlStatement, SqlValue } from './sql-client.js'
 import { firstSuccessAt } from './success-history.js'
 import { createWriteBatcher, type WriteBatcher } from './write-batcher.js'
@@ -9,9 +10,11 @@ import { createWriteBatcher, type WriteBatcher } from './write-batcher.js'
 export type Write =
   | { kind: 'insert', event: NewEvent, as: InsertAs }
   | { kind: 'finish', attempt: Attempt, result: AttemptResult, lease?: string }
+  | { kind: 'delivery', delivery: Delivery }
 
 type Insert = Extract<Write, { kind: 'insert' }>
 type Finish = Extract<Write, { kind: 'finish' }>
+type RecordDelivery = Extract<Write, { kind: 'delivery' }>
 
 /**
  * `rows` rows of `columns` numbered placeholders, `($1, $2), ($3, $4)`, each column's cast where
@@ -59,6 +62,14 @@ const settleEventsSql = byRowCount((rows) => `UPDATE stripe_events AS e
   WHERE e.id = v.column1 AND ((e.status IN ('processing', 'failed') AND e.lease_owner = v.column2)
     OR (e.status = 'failed' AND v.column3 = 'handled'))
   RETURNING id`)
+
+// A delivery of an event pruned meanwhile is not recorded: a failed foreign key would fail the
+// whole batch, other deliveries' inserts included.
+const insertDeliveriesSql = (bytesType: string): (rows: number) => string => byRowCount((rows) => `INSERT INTO stripe_event_deliveries
+    (event_id, received_at, kind, type, object_id, payload)
+  SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6
+  FROM (VALUES ${valuesList(rows, 6, ['TEXT', 'BIGINT', 'TEXT', 'TEXT', 'TEXT', bytesType])}) AS v
+  WHERE EXISTS (SELECT 1 FROM stripe_events e WHERE e.id = v.column1)`)
 
 interface Planned {
   statements: SqlStatement[]
@@ -165,20 +176,35 @@ function planFinishes (finishes: Finish[]): Planned {
   }
 }
 
-/** True for an insert that stored its event, or a finish that still held its lease. */
+/**
+ * True for an insert that stored its event, or a finish that still held its lease; a delivery's
+ * record answers true (it is skipped, silently, for an event pruned meanwhile).
+ */
 export function createBatchedWrites (client: SqlClient): WriteBatcher<Write, boolean> {
+  const deliveriesSql = insertDeliveriesSql(client.dialect.bytesType)
+  function planDeliveries (records: RecordDelivery[]): Planned {
+    if (records.length === 0) return { statements: [], answer: () => [] }
+    const params = records.flatMap(({ delivery }) =>
+      [delivery.eventId, delivery.receivedAt, delivery.kind, delivery.type, delivery.objectId, delivery.payload])
+    return { statements: [{ sql: deliveriesSql(records.length), params }], answer: () => records.map(() => true) }
+  }
+
   return createWriteBatcher(async (writes: Write[]) => {
     const inserts = writes.filter((write): write is Insert => write.kind === 'insert')
     const finishes = writes.filter((write): write is Finish => write.kind === 'finish')
+    const records = writes.filter((write): write is RecordDelivery => write.kind === 'delivery')
     // A repeated id in a later chunk finds the earlier chunk's row: a duplicate, as within one chunk.
-    const insertPlan = planInChunks(inserts, planInserts)
-    const finishPlan = planInChunks(finishes, planFinishes)
     // Inserts first: a finish never concerns an event inserted in the same batch, but order is cheap to keep.
-    const rows = await client.transaction([...insertPlan.statements, ...finishPlan.statements])
-    const insertAnswers = insertPlan.answer(rows.slice(0, insertPlan.statements.length))
-    const finishAnswers = finishPlan.answer(rows.slice(insertPlan.statements.length))
-    let nextInsert = 0
-    let nextFinish = 0
-    return writes.map((write) => write.kind === 'insert' ? insertAnswers[nextInsert++] === true : finishAnswers[nextFinish++] === true)
+    const plans = [planInChunks(inserts, planInserts), planInChunks(finishes, planFinishes), planInChunks(records, planDeliveries)]
+    const rows = await client.transaction(plans.flatMap((plan) => plan.statements))
+    let offset = 0
+    const [insertAnswers = [], finishAnswers = [], recordAnswers = []] = plans.map((plan) => {
+      const own = rows.slice(offset, offset + plan.statements.length)
+      offset += plan.statements.length
+      return plan.answer(own)
+    })
+    const next = { insert: 0, finish: 0, delivery: 0 }
+    const answers = { insert: insertAnswers, finish: finishAnswers, delivery: recordAnswers }
+    return writes.map((write) => answers[write.kind][next[write.kind]++] === true)
   }, 500)
 }

@@ -85,6 +85,39 @@ export interface HandledEventOfObject {
   created: number
 }
 
+/**
+ * What became of a delivery of an id stored already: `duplicate` (acknowledged, nothing run),
+ * `redelivery` (the event was failed, or unhandled and its type has a handler now: requeued), or
+ * `conflict` (the stored event has another type or object: Stripe's Dashboard test webhooks reuse one id).
+ */
+export type DeliveryKind = 'duplicate' | 'redelivery' | 'conflict'
+
+/** One delivery of an event after its first (the first is the event's own receivedAt and source). */
+export interface Delivery {
+  eventId: string
+  /** When this service received it, in milliseconds since the epoch. */
+  receivedAt: number
+  kind: DeliveryKind
+  /** The type this delivery carried (another than the event's for a conflict). */
+  type: string
+  /** The object this delivery was about (`data.object.id`), or null. */
+  objectId: string | null
+  /** The body exactly as received: kept for conflicts only, null otherwise. */
+  payload: Buffer | null
+}
+
+/** A redelivery of an event not yet handled, as `redeliver` takes it. */
+export interface Redelivery {
+  /** The delivered type: an event stored with another type is never requeued (an id conflict). */
+  type: string
+  /** Whether an `unhandled` event is requeued too: its type has a handler now. `failed` ones always are. */
+  requeueUnhandled: boolean
+  /** When the redelivery arrived, in milliseconds: the event is due then, and runs before it no longer count as its successes. */
+  now: number
+  /** Claim it at once under this lease token (inline mode, or a reserved slot) instead of leaving it pending. */
+  claim?: { owner: string, leaseExpiresAt: number }
+}
+
 /** An event failed at claim time: its last allowed run's lease expired without an end recorded. */
 export interface AbandonedEvent {
   id: string
@@ -120,18 +153,27 @@ export interface EventStore {
   /** Stores the event unless its id is stored already; atomic in the database. True when stored now. */
   insert: (event: NewEvent, as: InsertAs) => Promise<boolean>
   /**
-   * Claims one event for a redelivery in inline mode: any event not settled and not leased to
-   * someone else (pending, failed, or an expired lease). Null when it cannot be claimed.
+   * Claims one event for a duplicate delivery in inline mode: a pending one, or one whose lease
+   * expired. Null when it cannot be claimed. (A failed event is taken by `redeliver`, with a fresh budget.)
    */
   claim: (id: string, owner: string, now: number, leaseExpiresAt: number) => Promise<StoredEvent | null>
   /**
+   * Requeues a `failed` event (or an `unhandled` one, when `requeueUnhandled`) of the delivered type
+   * for a redelivery, in one conditional UPDATE: due now, with a fresh budget of MAX_ATTEMPTS
+   * (attemptsAtRequeue = attempts, so attempt numbers continue), pending or claimed under
+   * `claim.owner`. Null when the event is not in such a state, or another delivery requeued it first.
+   */
+  redeliver: (id: string, redelivery: Redelivery) => Promise<StoredEvent | null>
+  /**
    * Claims up to `limit` events that are due (pending and due, or with an expired lease) under the
-   * lease token `lease`, skipping events that already ran `maxAttempts` times (none by default) and
+   * lease token `lease`, skipping events that already ran `maxAttempts` times since they were last
+   * requeued (attempts - attemptsAtRequeue; no cap by default) and
    * events with a successful run in their history (see `settleSucceeded`).
    */
   claimDue: (lease: string, now: number, leaseExpiresAt: number, limit: number, maxAttempts?: number) => Promise<StoredEvent[]>
   /**
-   * Marks failed (at most 100 per call) the events whose run number `maxAttempts` or later lost its
+   * Marks failed (at most 100 per call) the events whose run number `maxAttempts` or later since their
+   * last requeue lost its
    * lease without recording an end (its process stopped): applying the cap at claim time.
    */
   failAbandoned: (now: number, maxAttempts: number) => Promise<AbandonedEvent[]>
@@ -164,13 +206,18 @@ export interface EventStore {
   newestHandledAfter: (objectId: string, created: number, types: RoutedTypes) => Promise<HandledEventOfObject | null>
   get: (id: string) => Promise<StoredEvent | null>
   attempts: (id: string) => Promise<Attempt[]>
+  /** Records one delivery of a stored event after its first (none for an event deleted meanwhile). */
+  recordDelivery: (delivery: Delivery) => Promise<void>
+  /** The deliveries of event `id` after its first, oldest first (conflicts with their bodies); [] for an unknown id. */
+  deliveries: (id: string) => Promise<Delivery[]>
   list: (filter: EventFilter) => Promise<StoredEvent[]>
   /**
-   * Makes matching events pending again, due now. Without `force`, only failed and pending events
+   * Makes matching events pending again, due now, with a fresh budget of MAX_ATTEMPTS (attempt
+   * numbers continue: attemptsAtRequeue = attempts). Without `force`, only failed and pending events
    * (handled ones stay handled: the once-only rule); with it, any event not leased right now.
    */
   requeue: (filter: EventFilter, force: boolean, now: number) => Promise<string[]>
-  /** Deletes settled (handled, unhandled, ignored, superseded) events received before `before`; failed ones are kept. */
+  /** Deletes settled (handled, unhandled, ignored, superseded) events received before `before`, with their attempts and deliveries; failed ones are kept. */
   prune: (before: number) => Promise<number>
   countByStatus: () => Promise<Record<EventStatus, number>>
   /** When the oldest event not yet settled (pending or being handled) was received; null when none is. */

@@ -8,11 +8,13 @@ import type {
   SettledEvent,
   Attempt,
   AttemptResult,
+  Delivery,
   EventFilter,
   EventStatus,
   EventStore,
   InsertAs,
   NewEvent,
+  Redelivery,
   StoredEvent
 } from './event-store.js'
 import { eventStatuses, leaseTokenPrefix } from './event-store.js'
@@ -62,6 +64,17 @@ function toAttempt (row: SqlRow): Attempt {
   }
 }
 
+function toDelivery (row: SqlRow): Delivery {
+  return {
+    eventId: row.event_id as string,
+    receivedAt: Number(row.received_at),
+    kind: row.kind as Delivery['kind'],
+    type: row.type as string,
+    objectId: row.object_id as string | null,
+    payload: row.payload === null ? null : row.payload as Buffer
+  }
+}
+
 /** A WHERE clause and its parameters for a filter, numbered from `firstParam`. */
 function whereClause (filter: EventFilter, firstParam = 1): { sql: string, params: SqlValue[] } {
   const conditions: string[] = []
@@ -83,6 +96,10 @@ function whereClause (filter: EventFilter, firstParam = 1): { sql: string, param
 // lease_owner holds the claim's lease token, not just the instance: renewals and ends of attempts
 // must name it, so a run whose lease was lost can neither renew nor settle a newer claim.
 const claimSet = "status = 'processing', lease_owner = $1, lease_expires_at = $2, next_attempt_at = $2, attempts = attempts + 1"
+
+// MAX_ATTEMPTS counts the attempts since the last requeue (replay or redelivery), while attempt
+// numbers go on from before it.
+const attemptsSinceRequeue = (event: string): string => `(${event}.attempts - ${event}.attempts_at_requeue)`
 
 // The largest INTEGER both databases compare against attempts: "no cap".
 const noAttemptCap = 2_147_483_647
@@ -137,10 +154,36 @@ export function createSqlEventStore (client: SqlClient): EventStore {
   async function claim (id: string, owner: string, now: number, leaseExpiresAt: number): Promise<StoredEvent | null> {
     const rows = await client.query({
       sql: `UPDATE stripe_events SET ${claimSet}
-            WHERE id = $3 AND (status IN ('pending', 'failed') OR (status = 'processing' AND lease_expires_at < $4))
+            WHERE id = $3 AND (status = 'pending' OR (status = 'processing' AND lease_expires_at < $4))
               AND ${firstSuccessAt('stripe_events')} IS NULL
             RETURNING ${columns}`,
       params: [owner, leaseExpiresAt, id, now]
+    })
+    return (await attachPayloads(rows))[0] ?? null
+  }
+
+  async function redeliver (id: string, redelivery: Redelivery): Promise<StoredEvent | null> {
+    const { now, claim: claimAs } = redelivery
+    // One conditional UPDATE: of two replicas receiving the same redelivery, one requeues it, and the
+    // other finds it no longer failed. SET reads the row as it was, so attempts_at_requeue takes the
+    // attempts made before this redelivery, and a claim's own attempt is counted after it.
+    // requeued_at = now: runs before it no longer count as the event's success (success-history.ts).
+    const rows = await client.query({
+      sql: `UPDATE stripe_events SET status = $1, lease_owner = $2, lease_expires_at = $3, next_attempt_at = $4,
+              attempts_at_requeue = attempts, attempts = attempts + $5, requeued_at = $6
+            WHERE id = $7 AND type = $8 AND (status = 'failed' OR (status = 'unhandled' AND $9 = 1))
+            RETURNING ${columns}`,
+      params: [
+        claimAs === undefined ? 'pending' : 'processing',
+        claimAs?.owner ?? null,
+        claimAs?.leaseExpiresAt ?? null,
+        claimAs?.leaseExpiresAt ?? now,
+        claimAs === undefined ? 0 : 1,
+        now,
+        id,
+        redelivery.type,
+        redelivery.requeueUnhandled ? 1 : 0
+      ]
     })
     return (await attachPayloads(rows))[0] ?? null
   }
@@ -150,7 +193,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
       sql: `UPDATE stripe_events SET ${claimSet}
             WHERE id IN (
               SELECT d.id FROM stripe_events d
-              WHERE d.status IN ('pending', 'processing') AND d.next_attempt_at <= $3 AND d.attempts < $5
+              WHERE d.status IN ('pending', 'processing') AND d.next_attempt_at <= $3 AND ${attemptsSinceRequeue('d')} < $5
                 AND ${firstSuccessAt('d')} IS NULL
               ORDER BY d.next_attempt_at
               LIMIT $4 ${dialect.skipLocked}
@@ -169,7 +212,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
               last_error = 'the process running it stopped during attempt ' || attempts || COALESCE('; last error: ' || last_error, '')
             WHERE id IN (
               SELECT d.id FROM stripe_events d
-              WHERE d.status = 'processing' AND d.next_attempt_at <= $1 AND d.attempts >= $2
+              WHERE d.status = 'processing' AND d.next_attempt_at <= $1 AND ${attemptsSinceRequeue('d')} >= $2
                 AND ${firstSuccessAt('d')} IS NULL
               LIMIT 100 ${dialect.skipLocked}
             )
@@ -246,6 +289,19 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     return rows.map(toAttempt)
   }
 
+  async function recordDelivery (delivery: Delivery): Promise<void> {
+    // Through the batcher: a burst of Stripe's retries shares commits with the inserts around it.
+    await writes.add({ kind: 'delivery', delivery })
+  }
+
+  async function deliveries (id: string): Promise<Delivery[]> {
+    const rows = await client.query({
+      sql: 'SELECT * FROM stripe_event_deliveries WHERE event_id = $1 ORDER BY received_at',
+      params: [id]
+    })
+    return rows.map(toDelivery)
+  }
+
   async function list (filter: EventFilter): Promise<StoredEvent[]> {
     const where = whereClause(filter)
     const limit = filter.limit ?? 100
@@ -264,7 +320,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     const rows = await client.query({
       // A replayed event gets a fresh budget of attempts; stripe_event_attempts keeps the history.
       sql: `UPDATE stripe_events SET status = 'pending', next_attempt_at = $1, lease_owner = NULL, lease_expires_at = NULL,
-              attempts = 0, requeued_at = $1
+              attempts_at_requeue = attempts, requeued_at = $1
             ${where.sql === '' ? 'WHERE' : `${where.sql} AND`} (${allowed})
             RETURNING id`,
       params: [now, now, ...where.params]
@@ -311,6 +367,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     migrate,
     insert,
     claim,
+    redeliver,
     claimDue,
     failAbandoned,
     settleSucceeded,
@@ -320,6 +377,8 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     newestHandledAfter,
     get,
     attempts,
+    recordDelivery,
+    deliveries,
     list,
     requeue,
     prune,

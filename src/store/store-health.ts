@@ -37,8 +37,8 @@ export function storeErrorFields (error: unknown): { reason: string } | { err: u
   return { err: error }
 }
 
-const writes = ['migrate', 'insert', 'claim', 'claimDue', 'failAbandoned', 'settleSucceeded', 'renewLease', 'finishAttempt', 'releaseLeases', 'requeue', 'prune', 'probeWrite'] as const
-const reads = ['get', 'attempts', 'list', 'newestHandledAfter', 'countByStatus', 'oldestUnsettledReceivedAt', 'ping'] as const
+const writes = ['migrate', 'insert', 'claim', 'redeliver', 'recordDelivery', 'claimDue', 'failAbandoned', 'settleSucceeded', 'renewLease', 'finishAttempt', 'releaseLeases', 'requeue', 'prune', 'probeWrite'] as const
+const reads = ['get', 'attempts', 'deliveries', 'list', 'newestHandledAfter', 'countByStatus', 'oldestUnsettledReceivedAt', 'ping'] as const
 
 type Operation = (...args: never[]) => Promise<unknown>
 

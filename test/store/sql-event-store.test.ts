@@ -241,7 +241,7 @@ for (const [backend, open] of Object.entries(backends)) {
     )
     t.same(await store.requeue({ ids: ['evt_handled'] }, false, now), [], 'handled stays handled')
     t.same(await store.requeue({ status: 'failed' }, false, now), ['evt_failed'])
-    t.match(await store.get('evt_failed'), { status: 'pending', attempts: 0, lastError: 'Error: down' })
+    t.match(await store.get('evt_failed'), { status: 'pending', attempts: 1, attemptsAtRequeue: 1, lastError: 'Error: down' }, 'a fresh budget; attempt numbers go on')
     t.same(await store.requeue({ ids: ['evt_handled'] }, true, now), ['evt_handled'], 'forced')
     t.same(await store.requeue({ ids: [] }, true, now), [])
   })
@@ -265,9 +265,71 @@ for (const [backend, open] of Object.entries(backends)) {
     t.same((await store.list({ since: now - day })).map((event) => event.id), ['evt_new'])
     t.same((await store.list({ until: now - day, limit: 1 })).length, 1)
 
+    await store.recordDelivery({ eventId: 'evt_old_handled', receivedAt: now - 39 * day, kind: 'duplicate', type: 'payment_intent.succeeded', objectId: 'pi_1', payload: null })
     t.equal(await store.prune(now - 30 * day), 1)
     t.same((await store.list({})).map((event) => event.id).sort(), ['evt_new', 'evt_old_failed'])
     t.same(await store.attempts('evt_old_handled'), [])
+    t.same(await store.deliveries('evt_old_handled'), [], 'its deliveries went with it')
+  })
+
+  test(`${backend}: a redelivery requeues only a failed event, or an unhandled one when asked, of its own type, and only once`, async (t) => {
+    const store = await ready(t, open)
+    if (store === null) return
+    const now = Date.now()
+    const fail = async (id: string): Promise<void> => {
+      await store.insert(newEvent(id), { status: 'processing', owner: 'w', leaseExpiresAt: now + 60_000 })
+      await store.finishAttempt({ eventId: id, attempt: 1, worker: 'w', startedAt: now, finishedAt: now, outcome: 'failed', error: 'Error: down' }, { status: 'failed', error: 'Error: down' })
+    }
+    await fail('evt_failed')
+    await store.insert(newEvent('evt_unhandled'), { status: 'unhandled' })
+    await store.insert(newEvent('evt_pending'), { status: 'pending' })
+    await store.insert(newEvent('evt_ignored'), { status: 'ignored' })
+    await store.insert(newEvent('evt_running'), { status: 'processing', owner: 'w', leaseExpiresAt: now + 60_000 })
+    const redelivery = { type: 'payment_intent.succeeded', requeueUnhandled: false, now: now + 1000 }
+
+    t.equal(await store.redeliver('evt_failed', { ...redelivery, type: 'customer.created' }), null, 'not under another type')
+    for (const id of ['evt_unhandled', 'evt_pending', 'evt_ignored', 'evt_running', 'evt_unknown']) {
+      t.equal(await store.redeliver(id, redelivery), null, `${id} stays as it is`)
+    }
+    const requeued = await Promise.all(Array.from({ length: 5 }, async () => await store.redeliver('evt_failed', redelivery)))
+    t.equal(requeued.filter((event) => event !== null).length, 1, 'of concurrent redeliveries, one requeues it')
+    t.match(await store.get('evt_failed'), { status: 'pending', attempts: 1, attemptsAtRequeue: 1, nextAttemptAt: now + 1000, leaseOwner: null })
+    t.match(await store.redeliver('evt_unhandled', { ...redelivery, requeueUnhandled: true }), { status: 'pending', attempts: 0, attemptsAtRequeue: 0 })
+
+    await fail('evt_claimed')
+    t.match(await store.redeliver('evt_claimed', { ...redelivery, claim: { owner: leaseToken('r', 1), leaseExpiresAt: now + 61_000 } }),
+      { status: 'processing', attempts: 2, attemptsAtRequeue: 1, leaseOwner: leaseToken('r', 1), leaseExpiresAt: now + 61_000, payload: newEvent('evt_claimed').payload },
+      'claimed at once: its attempt is number 2, the first of a fresh budget')
+  })
+
+  test(`${backend}: a delivery of an event deleted meanwhile is not recorded, and fails nothing written beside it`, async (t) => {
+    const store = await ready(t, open)
+    if (store === null) return
+    const delivery = { receivedAt: Date.now(), kind: 'duplicate' as const, type: 'payment_intent.succeeded', objectId: 'pi_1', payload: null }
+    const [, stored] = await Promise.all([
+      store.recordDelivery({ ...delivery, eventId: 'evt_pruned_meanwhile' }),
+      store.insert(newEvent('evt_beside'), { status: 'pending' }),
+      store.recordDelivery({ ...delivery, eventId: 'evt_beside', kind: 'conflict', payload: Buffer.from('{"id":"evt_beside"}') })
+    ])
+    t.equal(stored, true, 'the insert in the same batch is stored')
+    t.same(await store.deliveries('evt_pruned_meanwhile'), [])
+    t.same(await store.deliveries('evt_beside'), [{ ...delivery, eventId: 'evt_beside', kind: 'conflict', payload: Buffer.from('{"id":"evt_beside"}') }])
+  })
+
+  test(`${backend}: after a requeue, MAX_ATTEMPTS counts the attempts since it, while attempt numbers go on`, async (t) => {
+    const store = await ready(t, open)
+    if (store === null) return
+    const now = Date.now()
+    await store.insert(newEvent('evt_again'), { status: 'processing', owner: leaseToken('a', 1), leaseExpiresAt: now + 1000 })
+    await store.finishAttempt({ eventId: 'evt_again', attempt: 1, worker: leaseToken('a', 1), startedAt: now, finishedAt: now, outcome: 'failed', error: 'x' }, { status: 'failed', error: 'x' })
+    t.same(await store.requeue({ ids: ['evt_again'] }, false, now + 10), ['evt_again'])
+    t.match(await store.claimDue(leaseToken('b', 1), now + 20, now + 1000, 10, 1), [{ id: 'evt_again', attempts: 2, attemptsAtRequeue: 1 }],
+      'claimed under a cap of 1, though one attempt was made before')
+    t.same(await store.failAbandoned(now + 500, 1), [], 'its lease has not expired yet')
+    t.same(await store.claimDue(leaseToken('c', 1), now + 2000, now + 3000, 10, 1), [], 'its budget of 1 is spent: not claimed again')
+    t.match(await store.failAbandoned(now + 2000, 1), [{ id: 'evt_again', attempts: 2 }], 'and failed at claim time')
+    await store.redeliver('evt_again', { type: 'payment_intent.succeeded', requeueUnhandled: false, now: now + 3000 })
+    t.match(await store.claimDue(leaseToken('d', 1), now + 3000, now + 4000, 10, 1), [{ id: 'evt_again', attempts: 3, attemptsAtRequeue: 2 }], 'a redelivery gives a fresh budget too')
   })
 }
 

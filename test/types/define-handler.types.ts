@@ -1,6 +1,6 @@
 // Compiled by `npm run typecheck` (part of `npm test`), never run: each @ts-expect-error below must
 // be an error, or the type check fails. It proves handlers get their exact event type.
-import { defineHandler } from '../../src/define-handler.js'
+import { defineHandler, defineUnlistedHandler } from '../../src/define-handler.js'
 
 export const readsItsOwnFields = defineHandler('payment_intent.succeeded', async (event) => {
   const amount: number = event.data.object.amount_received
@@ -61,6 +61,31 @@ export const thinGetsItsNotification = defineHandler('v1.billing.meter.no_meter_
 export const thinPrefixFetchesRelated = defineHandler('v2.core.account.*', async (event) => {
   return void ('fetchRelatedObject' in event ? await event.fetchRelatedObject() : null)
 })
+
+export const unlistedGetsAGenericEvent = defineUnlistedHandler('terminal.reader.future_action', async (event) => {
+  const type: 'terminal.reader.future_action' = event.type
+  const livemode: boolean = event.livemode
+  const object: string = event.data.object.object
+  // @ts-expect-error an unlisted type's object is untyped: a field is unknown until checked
+  const status: string = event.data.object.status
+  return void [type, livemode, object, status]
+})
+
+export const unlistedThinGetsANotification = defineUnlistedHandler('v1.billing.meter.future_type', async (event) => {
+  const type: 'v1.billing.meter.future_type' = event.type
+  const full = await event.fetchEvent()
+  // @ts-expect-error a thin notification carries no data: its handler fetches it
+  return void [type, full, event.data]
+})
+
+// @ts-expect-error a listed type takes defineHandler, which types its event
+export const unlistedButListed = defineUnlistedHandler('payment_intent.succeeded', async () => {})
+
+// @ts-expect-error the opt-in is for one type, never a pattern
+export const unlistedPattern = defineUnlistedHandler('terminal.reader.*', async () => {})
+
+// @ts-expect-error defineHandler still refuses a type stripe does not list: the opt-in is a function of its own
+export const unlistedWithoutOptIn = defineHandler('terminal.reader.future_action', async () => {})
 
 export const optsInToSkipSuperseded = defineHandler('customer.subscription.*', async (event, context) => {
   const newer: { id: string, type: string, created: number } | null = context.newerHandledEvent
