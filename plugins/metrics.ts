@@ -7,7 +7,7 @@ import { signatureFailureCodes } from '../src/errors.js'
 import type { RunFault } from '../src/inbox/run-attempt.js'
 import { createStoreGaugeReader, type StoreGauges } from '../src/store/store-gauges.js'
 
-export type DeliveryOutcome = 'queued' | 'handled' | 'unhandled' | 'duplicate' | 'ignored' | 'requeued' | 'conflict' | 'in_progress' | 'handler_failed' | 'rejected'
+export type DeliveryOutcome = 'queued' | 'handled' | 'unhandled' | 'superseded' | 'duplicate' | 'ignored' | 'requeued' | 'conflict' | 'in_progress' | 'handler_failed' | 'rejected'
 
 export interface RouterMetrics {
   registry: Registry

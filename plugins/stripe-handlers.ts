@@ -5,15 +5,19 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import type { StripeEventHandler } from '../src/define-handler.js'
-import { patternsMatching } from '../src/event-patterns.js'
+import { patternsMatching, routedTypes, type RoutedTypes } from '../src/event-patterns.js'
 import { loadHandlers } from '../src/handler-loader.js'
 import { isThinEvent } from '../src/routed-event.js'
 import { createNotificationFactory } from '../src/thin-event-notification.js'
 import { lazyChildLogger } from '../src/lazy-child-logger.js'
 import { unlistedHandlerWarning } from '../src/event-type-suggestions.js'
-import type { RoutedEvent } from '../src/routed-event.js'
+import { eventCreatedSeconds, eventObjectId, type RoutedEvent } from '../src/routed-event.js'
+import type { HandledEventOfObject } from '../src/store/event-store.js'
 
-export type DispatchOutcome = 'handled' | 'unhandled'
+export type DispatchOutcome = 'handled' | 'unhandled' | 'superseded'
+
+/** The store's read of an object's history: `EventStore.newestHandledAfter`. */
+export type FindNewerHandled = (objectId: string, created: number, types: RoutedTypes) => Promise<HandledEventOfObject | null>
 
 export interface StripeHandlers {
   /** The event types and patterns (`customer.subscription.*`, `*`) that have a handler file, sorted. */
@@ -24,9 +28,11 @@ export interface StripeHandlers {
   handlerFor: (type: string) => string | undefined
   /**
    * Runs the handler for `event.type`, whose context carries `signal` (one that never fires unless
-   * given); a handler's error propagates to the caller.
+   * given) and `newerHandledEvent`, read through `findNewerHandled` (one query, only for an event
+   * naming an object; null without it). Answers 'superseded', without running it, when that handler
+   * has `skipSuperseded` and a newer event of the object was handled. A handler's error propagates.
    */
-  dispatch: (event: RoutedEvent, log: FastifyBaseLogger, signal?: AbortSignal) => Promise<DispatchOutcome>
+  dispatch: (event: RoutedEvent, log: FastifyBaseLogger, signal?: AbortSignal, findNewerHandled?: FindNewerHandled) => Promise<DispatchOutcome>
 }
 
 declare module 'fastify' {
@@ -43,6 +49,8 @@ export interface StripeHandlersOptions {
 interface MountedHandler {
   handler: StripeEventHandler<string>
   scope: FastifyInstance
+  /** The types routed to it, given every handler mounted: made on first use, once all are mounted. */
+  types?: RoutedTypes
 }
 
 function mountHandler (
@@ -55,6 +63,7 @@ function mountHandler (
     if (handler.setup !== undefined) await scope.register(handler.setup)
     mounted.set(handler.type, { handler, scope })
     routes.clear()
+    for (const other of mounted.values()) other.types = undefined
   }
   Object.defineProperty(handlerPlugin, 'name', { value: `handler:${handler.type}` })
   fastify.register(handlerPlugin)
@@ -84,16 +93,29 @@ const stripeHandlers: FastifyPluginAsync<StripeHandlersOptions> = async (fastify
     return target ?? undefined
   }
 
-  async function dispatch (event: RoutedEvent, log: FastifyBaseLogger, signal = new AbortController().signal): Promise<DispatchOutcome> {
+  async function newerHandled (target: MountedHandler, event: RoutedEvent, findNewerHandled?: FindNewerHandled): Promise<HandledEventOfObject | null> {
+    const objectId = eventObjectId(event)
+    if (objectId === null || findNewerHandled === undefined) return null
+    target.types ??= routedTypes(target.handler.type, mounted.keys())
+    return await findNewerHandled(objectId, eventCreatedSeconds(event), target.types)
+  }
+
+  async function dispatch (event: RoutedEvent, log: FastifyBaseLogger, signal = new AbortController().signal, findNewerHandled?: FindNewerHandled): Promise<DispatchOutcome> {
     const target = route(event.type)
     if (target === undefined) {
       log.info({ eventId: event.id, eventType: event.type }, `Unhandled event type: ${event.type}`)
       return 'unhandled'
     }
+    const newerHandledEvent = await newerHandled(target, event, findNewerHandled)
+    if (newerHandledEvent !== null && target.handler.skipSuperseded) {
+      log.info({ eventId: event.id, eventType: event.type, objectId: eventObjectId(event), supersededBy: newerHandledEvent.id },
+        `Superseded: not running the handler for ${event.type}, which already handled ${newerHandledEvent.id} (${newerHandledEvent.type}), a later event of the same object`)
+      return 'superseded'
+    }
     const eventLog = lazyChildLogger(log, { eventId: event.id, eventType: event.type })
     // The union member for this type is exactly what the handler declared, by the loader's check.
     const handled = isThinEvent(event) ? toNotification(event) : event
-    await target.handler.handle(handled as never, { log: eventLog, eventId: event.id, app: target.scope, signal })
+    await target.handler.handle(handled as never, { log: eventLog, eventId: event.id, app: target.scope, signal, newerHandledEvent })
     return 'handled'
   }
 

@@ -5,6 +5,7 @@
 // `EventNotification` for it, with `fetchEvent()` and `fetchRelatedObject()`.
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type Stripe from 'stripe'
+import type { HandledEventOfObject } from './store/event-store.js'
 
 // The shape a thin event arrives in, for handler tests that load a thin fixture.
 export type { ThinEventPayload } from './routed-event.js'
@@ -47,6 +48,15 @@ export interface HandlerContext {
    * that their work stops with the run; the run already counts as failed once it fires.
    */
   signal: AbortSignal
+  /**
+   * The newest event of this event's object (`data.object.id`, or a thin event's related object)
+   * with a strictly later `created` that this same handler has already handled (see
+   * `HandlerOptions.skipSuperseded` for "same handler"), or null: none, the event names no object,
+   * or there is no store (EVENT_STORE=none). When set, the payload is older than what the handler
+   * last acted on: re-fetch the object from Stripe rather than writing this payload's state.
+   * Events created in the same second are never "later" (Stripe stamps `created` in whole seconds).
+   */
+  newerHandledEvent: HandledEventOfObject | null
 }
 
 /**
@@ -85,6 +95,17 @@ export type HandleStripeEvent<T extends string> =
 export interface HandlerOptions {
   /** Runs once at start-up inside the handler's own plugin scope: open clients, decorate, add hooks. */
   setup?: FastifyPluginAsync
+  /**
+   * Settle an event as `superseded`, without running the handler, when this handler has already
+   * handled an event of the same object whose Stripe `created` is strictly later (a later second):
+   * an older state arriving late (a retry, or `.updated` before `.created`) never overwrites a newer
+   * one. "This handler" means the events the routing sends to this file: for
+   * `customer.subscription._all.ts`, every `customer.subscription.*` type that has no more specific
+   * file of its own (with the handler files loaded now). Events of the same second all run, since
+   * their order is unknown. Only handled events count: a failed or superseded one supersedes nothing.
+   * Default false.
+   */
+  skipSuperseded?: boolean
 }
 
 const handlerMark = Symbol.for('stripe-webhook-router.handler')
@@ -94,6 +115,8 @@ export interface StripeEventHandler<T extends string = StripeEventPattern> {
   readonly type: T
   readonly handle: HandleStripeEvent<T>
   readonly setup?: FastifyPluginAsync
+  /** See `HandlerOptions.skipSuperseded`. */
+  readonly skipSuperseded: boolean
   /** Set by defineUnlistedHandler: the loader takes this type although stripe-node does not list it. */
   readonly unlisted?: true
 }
@@ -103,7 +126,7 @@ export function defineHandler<T extends StripeEventPattern> (
   handle: HandleStripeEvent<T>,
   options: HandlerOptions = {}
 ): StripeEventHandler<T> {
-  return { [handlerMark]: true, type, handle, setup: options.setup }
+  return { [handlerMark]: true, type, handle, setup: options.setup, skipSuperseded: options.skipSuperseded === true }
 }
 
 /**
@@ -117,7 +140,7 @@ export function defineUnlistedHandler<T extends string> (
   handle: HandleStripeEvent<T>,
   options: HandlerOptions = {}
 ): StripeEventHandler<T> {
-  return { [handlerMark]: true, type: type as T, handle, setup: options.setup, unlisted: true }
+  return { [handlerMark]: true, type: type as T, handle, setup: options.setup, skipSuperseded: options.skipSuperseded === true, unlisted: true }
 }
 
 /** Whether `value` is what defineHandler or defineUnlistedHandler returns (its type is not checked). */

@@ -46,3 +46,33 @@ export function knownPrefixPatterns (): ReadonlySet<string> {
 export function isKnownPattern (pattern: string): boolean {
   return pattern === '*' || handlerEventTypes().has(pattern) || knownPrefixPatterns().has(pattern)
 }
+
+/**
+ * The event types one handler takes, as the routing decides: those `pattern` matches (a type, a
+ * `prefix.*`, or `*`), less those matched by any of `except` (more specific handlers' patterns).
+ */
+export interface RoutedTypes {
+  pattern: string
+  except: readonly string[]
+}
+
+/** Whether `pattern` (a type, `prefix.*` or `*`) matches `type`. */
+export function patternMatches (pattern: string, type: string): boolean {
+  if (pattern === '*') return true
+  return pattern.endsWith('.*') ? type.startsWith(pattern.slice(0, -1)) : type === pattern
+}
+
+/**
+ * The types routed to the handler of `pattern` when `mounted` are the patterns with a handler: every
+ * type it matches, except those a more specific mounted pattern takes (the routing picks the most
+ * specific). With `customer.*`, `customer.subscription.*` and `customer.subscription.deleted` mounted,
+ * `customer.*` takes `customer.created` but neither `customer.subscription.updated` nor `.deleted`.
+ */
+export function routedTypes (pattern: string, mounted: Iterable<string>): RoutedTypes {
+  const except: string[] = []
+  // A more specific pattern is one this pattern matches: an exact type, or a longer prefix.
+  for (const other of mounted) {
+    if (other !== pattern && other !== '*' && patternMatches(pattern, other.endsWith('.*') ? other.slice(0, -1) : other)) except.push(other)
+  }
+  return { pattern, except: except.sort() }
+}

@@ -10,7 +10,7 @@ export const usage = `Usage: npm run events -- <command> [options]
 
 Commands:
   list                     Events, newest first.
-    --status <status>      pending, processing, handled, unhandled, ignored or failed
+    --status <status>      pending, processing, handled, unhandled, ignored, failed or superseded
     --type <event.type>    e.g. payment_intent.succeeded
     --object <id>          one Stripe object's events (e.g. sub_...), in Stripe's created order
     --since <time>         an ISO date (2026-11-01T00:00:00Z) or an age (30m, 24h, 7d)
@@ -29,8 +29,8 @@ Commands:
                            handled or ignored
   stats                    How many events are in each status (--json: one object).
   prune --older-than <age> [--dry-run]
-                           Delete handled, unhandled and ignored events older than the age; failed
-                           ones stay. --dry-run counts what would go, by status, and deletes nothing.
+                           Delete handled, unhandled, ignored and superseded events older than the
+                           age; failed ones stay. --dry-run counts what would go, by status, and deletes nothing.
 
 The store named by the settings (DATABASE_URL, DATA_DIR, EVENT_STORE, as for the service) must
 exist: the commands never create one. The store opened is named on stderr; results go to stdout,

@@ -153,7 +153,8 @@ const notRequeuedBecause: Record<Exclude<RequeueOutcome, 'requeued'>, (n: string
   unknown: (n) => `${n} not stored (unknown id)`,
   leased: (n) => `${n} being handled right now (leased); replay once the attempt ends`,
   handled: (n) => `${n} already handled; add --force to run ${handlers(n)} again`,
-  ignored: (n) => `${n} ignored by the LIVEMODE guard; add --force to run ${handlers(n)} anyway`
+  ignored: (n) => `${n} ignored by the LIVEMODE guard; add --force to run ${handlers(n)} anyway`,
+  superseded: (n) => `${n} superseded by a newer event of the same object; add --force to check ${n.endsWith(' is') ? 'it' : 'them'} again`
 }
 
 const listedIds = 10

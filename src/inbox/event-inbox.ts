@@ -19,8 +19,9 @@ import { eventAccount, eventApiVersion, eventCreatedSeconds, eventObjectId, type
  * What the inbox did with a delivery. `requeued`: a redelivery of an event that failed, or was stored
  * unhandled before its handler existed, is run again (queued, or run before the answer inline).
  * `conflict`: its id is stored with another type or object; kept for inspection, not run.
+ * `superseded` (inline): settled without running, its skipSuperseded handler having handled a later event of its object.
  */
-export type ReceiveOutcome = 'queued' | 'handled' | 'unhandled' | 'duplicate' | 'ignored' | 'requeued' | 'conflict'
+export type ReceiveOutcome = 'queued' | 'handled' | 'unhandled' | 'superseded' | 'duplicate' | 'ignored' | 'requeued' | 'conflict'
 
 export type LivemodeGuard = 'any' | 'live' | 'test'
 
@@ -199,17 +200,17 @@ export function createStoredInbox (
   async function receiveInline (newEvent: NewEvent, event: RoutedEvent, eventLog: FastifyBaseLogger): Promise<ReceiveOutcome> {
     const inserted = await insertClaimed(newEvent)
     if (inserted === null) return await receiveAgain(newEvent, event, eventLog, true)
-    await runInline(inserted, event, eventLog)
-    return 'handled'
+    return await runInline(inserted, event, eventLog)
   }
 
-  /** Runs a claimed event before the answer; throws HandlerFailedError when it did not succeed. */
-  async function runInline (claimed: StoredEvent, event: RoutedEvent, eventLog: FastifyBaseLogger): Promise<void> {
+  /** Runs a claimed event before the answer: handled or superseded; throws HandlerFailedError when it did not succeed. */
+  async function runInline (claimed: StoredEvent, event: RoutedEvent, eventLog: FastifyBaseLogger): Promise<'handled' | 'superseded'> {
     const { result, error } = await runAttempt(context, claimed, event, eventLog)
     if (result === null || result.status === 'failed') {
       eventLog.error({ err: error, eventId: event.id, eventType: event.type }, `Handler for ${event.type} failed`)
       throw new HandlerFailedError(event.type)
     }
+    return result.status === 'superseded' ? 'superseded' : 'handled'
   }
 
   async function recordDelivery (newEvent: NewEvent, kind: DeliveryKind): Promise<void> {
@@ -282,8 +283,7 @@ export function createStoredInbox (
     const now = Date.now()
     const claimed = await store.claim(newEvent.id, nextLease(), now, now + options.leaseMs)
     if (claimed !== null) {
-      await runInline(claimed, event, eventLog)
-      return 'handled'
+      return await runInline(claimed, event, eventLog)
     }
     const existing = await store.get(newEvent.id)
     if (existing?.status === 'processing') throw new EventInProgressError(newEvent.id)

@@ -132,7 +132,8 @@ async function runHandler (context: AttemptContext, run: Run, parsed: RoutedEven
   }, timeoutMs)
   try {
     const signal = run.controller.signal
-    const handled = context.runScope.run(run, async () => await context.handlers.dispatch(parsed, log, signal))
+    // The store tells the handler whether a later event of the same object was handled already.
+    const handled = context.runScope.run(run, async () => await context.handlers.dispatch(parsed, log, signal, context.store.newestHandledAfter))
     return await Promise.race([handled, abortion(signal)])
   } finally {
     clearTimeout(halfway)
@@ -177,14 +178,14 @@ export async function runAttempt (
     let error: unknown
     try {
       const outcome = await runHandler(context, run, parsed, log)
-      result = { status: outcome as 'handled' | 'unhandled' }
+      result = { status: outcome as 'handled' | 'unhandled' | 'superseded' }
     } catch (thrown) {
       if (thrown instanceof RunReleasedError) return { result: null, error: thrown }
       error = thrown
       result = nextStep(event, thrown, context.retry, Date.now())
     }
     const finishedAt = Date.now()
-    const outcome: AttemptOutcome = result.status === 'handled' || result.status === 'unhandled' ? result.status : 'failed'
+    const outcome: AttemptOutcome = result.status === 'pending' || result.status === 'failed' ? 'failed' : result.status
     context.observeAttempt?.(event.type, outcome, (finishedAt - startedAt) / 1000)
     const attempt = { eventId: event.id, attempt: event.attempts, worker: event.leaseOwner ?? '', startedAt, finishedAt, outcome, error: 'error' in result ? result.error : null }
     const held = await recordEnd(context, run, attempt, result, log)

@@ -153,7 +153,7 @@ function planFinishes (finishes: Finish[]): Planned {
   const attemptParams: SqlValue[] = []
   const updateParams: SqlValue[] = []
   for (const { attempt, result, lease } of finishes) {
-    const settled = result.status === 'handled' || result.status === 'unhandled'
+    const settled = result.status === 'handled' || result.status === 'unhandled' || result.status === 'superseded'
     attemptParams.push(attempt.eventId, attempt.attempt, attempt.worker, attempt.startedAt, attempt.finishedAt, attempt.outcome, attempt.error)
     updateParams.push(
       attempt.eventId,

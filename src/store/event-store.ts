@@ -1,8 +1,13 @@
 // What the inbox keeps of every verified event, and the one interface both backends implement.
+import type { RoutedTypes } from '../event-patterns.js'
 
-/** `ignored`: stored but not handled, by the LIVEMODE guard (a test-mode event in a live deployment, or the reverse). */
-export type EventStatus = 'pending' | 'processing' | 'handled' | 'unhandled' | 'ignored' | 'failed'
-export const eventStatuses: readonly EventStatus[] = ['pending', 'processing', 'handled', 'unhandled', 'ignored', 'failed']
+/**
+ * `ignored`: stored but not handled, by the LIVEMODE guard (a test-mode event in a live deployment, or the reverse).
+ * `superseded`: settled without running, because its handler opted in to `skipSuperseded` and had
+ * already handled an event of the same object created strictly later.
+ */
+export type EventStatus = 'pending' | 'processing' | 'handled' | 'unhandled' | 'ignored' | 'failed' | 'superseded'
+export const eventStatuses: readonly EventStatus[] = ['pending', 'processing', 'handled', 'unhandled', 'ignored', 'failed', 'superseded']
 
 export type EventSource = 'webhook' | 'reconcile'
 
@@ -38,7 +43,7 @@ export interface StoredEvent extends NewEvent {
   handledAt: number | null
 }
 
-export type AttemptOutcome = 'handled' | 'unhandled' | 'failed'
+export type AttemptOutcome = 'handled' | 'unhandled' | 'superseded' | 'failed'
 
 export interface Attempt {
   eventId: string
@@ -57,7 +62,7 @@ export type InsertAs =
 
 /** Where an attempt leaves the event: settled, waiting for a retry, or dead-lettered. */
 export type AttemptResult =
-  | { status: 'handled' | 'unhandled' }
+  | { status: 'handled' | 'unhandled' | 'superseded' }
   | { status: 'pending', error: string, nextAttemptAt: number }
   | { status: 'failed', error: string }
 
@@ -74,13 +79,21 @@ export interface EventFilter {
   limit?: number
 }
 
+/** A handled event of some object, as the per-object order reads it. */
+export interface HandledEventOfObject {
+  id: string
+  type: string
+  /** Stripe's `created`, in seconds. */
+  created: number
+}
+
 /**
  * What a requeue did with one event: `requeued`, or why not. `unknown`: no event with that id is
- * stored; `leased`: a worker holds it right now; `handled` and `ignored` (by the LIVEMODE guard) are
- * requeued only when forced, since either would run a handler the service deliberately did not run
- * (again).
+ * stored; `leased`: a worker holds it right now; `handled`, `ignored` (by the LIVEMODE guard) and
+ * `superseded` (by a newer event of its object) are requeued only when forced, since each would run
+ * a handler the service deliberately did not run (again).
  */
-export type RequeueOutcome = 'requeued' | 'unknown' | 'leased' | 'handled' | 'ignored'
+export type RequeueOutcome = 'requeued' | 'unknown' | 'leased' | 'handled' | 'ignored' | 'superseded'
 
 export interface RequeueResult {
   id: string
@@ -202,6 +215,12 @@ export interface EventStore {
    * interrupted runs count against MAX_ATTEMPTS only when `counted` (a stop after an error).
    */
   releaseLeases: (owner: string, counted?: boolean) => Promise<number>
+  /**
+   * The newest event of object `objectId` created strictly after `created` (Stripe seconds: events of
+   * the same second are never "newer") whose type is one of `types` and whose status is handled;
+   * null when there is none. One query on the (object_id, created) index.
+   */
+  newestHandledAfter: (objectId: string, created: number, types: RoutedTypes) => Promise<HandledEventOfObject | null>
   get: (id: string) => Promise<StoredEvent | null>
   attempts: (id: string) => Promise<Attempt[]>
   /** Records one delivery of a stored event after its first (none for an event deleted meanwhile). */
@@ -213,14 +232,14 @@ export interface EventStore {
    * Makes matching events pending again, due now, their attempt numbers going on from where they
    * were (`attemptsAtRequeue` = `attempts`, so MAX_ATTEMPTS counts afresh). Without `force`, only
    * events never handled (failed, pending, unhandled, or a lease that expired, unless a run of it
-   * succeeded); with it, handled and ignored ones too. A leased event is never requeued. One result
+   * succeeded); with it, handled, ignored and superseded ones too. A leased event is never requeued. One result
    * per matched event, and per named id (`filter.ids`) that matched none (`unknown`), in the order
    * named, else newest first.
    */
   requeue: (filter: EventFilter, force: boolean, now: number) => Promise<RequeueResult[]>
   /** How many events `prune(before)` would delete now, by status. */
   countPrunable: (before: number) => Promise<Partial<Record<EventStatus, number>>>
-  /** Deletes settled (handled, unhandled, ignored) events received before `before`, with their attempts and deliveries; failed ones are kept. */
+  /** Deletes settled (handled, unhandled, ignored, superseded) events received before `before`, with their attempts and deliveries; failed ones are kept. */
   prune: (before: number) => Promise<number>
   countByStatus: () => Promise<Record<EventStatus, number>>
   /** When the oldest event not yet settled (pending or being handled) was received; null when none is. */

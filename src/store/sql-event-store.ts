@@ -1,8 +1,10 @@
 // The event store over any SqlClient. Every claim is one conditional UPDATE, so the database, not
 // JavaScript, decides who runs an event: a duplicate delivery, a second worker or a second replica
 // finds the row already taken.
+import type { RoutedTypes } from '../event-patterns.js'
 import type {
   AbandonedEvent,
+  HandledEventOfObject,
   SettledEvent,
   Attempt,
   Delivery,
@@ -20,6 +22,7 @@ import { eventStatuses, leaseTokenPrefix } from './event-store.js'
 import { migrations } from './schema.js'
 import { createBatchedWrites } from './batched-writes.js'
 import { firstSuccessAt } from './success-history.js'
+import { routedTypesSql } from './routed-types-sql.js'
 import type { SqlClient, SqlRow, SqlStatement, SqlValue } from './sql-client.js'
 
 const columns = 'id, type, account, livemode, api_version, created, received_at, status, attempts, ' +
@@ -271,6 +274,19 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     return rows.length
   }
 
+  async function newestHandledAfter (objectId: string, created: number, types: RoutedTypes): Promise<HandledEventOfObject | null> {
+    const params: SqlValue[] = [objectId, created]
+    const param = (value: SqlValue): string => `$${params.push(value)}`
+    // The (object_id, created) index finds the object's later events; the few there are then filtered.
+    const [row] = await client.query({
+      sql: `SELECT id, type, created FROM stripe_events
+            WHERE object_id = $1 AND created > $2 AND status = 'handled' AND ${routedTypesSql('type', types, param)}
+            ORDER BY created DESC LIMIT 1`,
+      params
+    })
+    return row === undefined ? null : { id: row.id as string, type: row.type as string, created: Number(row.created) }
+  }
+
   async function get (id: string): Promise<StoredEvent | null> {
     const rows = await client.query({ sql: `SELECT ${columnsWithPayload} FROM ${withPayload} WHERE e.id = $1`, params: [id] })
     return rows[0] === undefined ? null : toStoredEvent(rows[0])
@@ -342,7 +358,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
       if (requeuedIds.has(id)) return { id, outcome: 'requeued' }
       if (row === undefined) return { id, outcome: 'unknown' }
       if (row.leased === true || Number(row.leased) === 1) return { id, outcome: 'leased' }
-      if (row.status === 'ignored') return { id, outcome: 'ignored' }
+      if (row.status === 'ignored' || row.status === 'superseded') return { id, outcome: row.status }
       // A run of it succeeded: it is settled handled, whatever its status says yet.
       if (row.status === 'handled' || row.succeeded_at !== null) return { id, outcome: 'handled' }
       // Claimed between the select and the update.
@@ -351,7 +367,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
   }
 
   // Failed events are never pruned: they are the ones an operator must see and replay.
-  const prunable = "status IN ('handled', 'unhandled', 'ignored') AND received_at < $1"
+  const prunable = "status IN ('handled', 'unhandled', 'ignored', 'superseded') AND received_at < $1"
 
   async function prune (before: number): Promise<number> {
     const rows = await client.query({ sql: `DELETE FROM stripe_events WHERE ${prunable} RETURNING id`, params: [before] })
@@ -405,6 +421,7 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     renewLease,
     finishAttempt,
     releaseLeases,
+    newestHandledAfter,
     get,
     attempts,
     recordDelivery,

@@ -38,7 +38,7 @@ export function storeErrorFields (error: unknown): { reason: string } | { err: u
 }
 
 const writes = ['migrate', 'insert', 'claim', 'redeliver', 'recordDelivery', 'claimDue', 'failAbandoned', 'settleSucceeded', 'renewLease', 'finishAttempt', 'releaseLeases', 'requeue', 'prune', 'probeWrite'] as const
-const reads = ['exists', 'get', 'attempts', 'deliveries', 'list', 'countPrunable', 'countByStatus', 'oldestUnsettledReceivedAt', 'ping'] as const
+const reads = ['exists', 'get', 'attempts', 'deliveries', 'list', 'newestHandledAfter', 'countPrunable', 'countByStatus', 'oldestUnsettledReceivedAt', 'ping'] as const
 
 type Operation = (...args: never[]) => Promise<unknown>
 

@@ -36,7 +36,7 @@ test('two replicas share 1,000 events, duplicates included, and handle each exac
   t.equal(new Set(handledEventIds).size, 1000, 'once for each event')
   const store = replicas[0]?.eventInbox.store
   if (store === null || store === undefined) throw new Error('no store')
-  t.same(await store.countByStatus(), { pending: 0, processing: 0, handled: 1000, unhandled: 0, ignored: 0, failed: 0 }, 'the store agrees')
+  t.same(await store.countByStatus(), { pending: 0, processing: 0, handled: 1000, unhandled: 0, ignored: 0, failed: 0, superseded: 0 }, 'the store agrees')
   const attempts = (await Promise.all(ids.map(async (id) => await store.attempts(id)))).flat()
   t.equal(attempts.filter((attempt) => attempt.outcome === 'handled').length, 1000, 'one handled attempt per event, by the store\'s own record')
   // An attempt's worker is its claim's lease token, `<instance>#<claim>`.

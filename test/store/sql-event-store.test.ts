@@ -49,7 +49,7 @@ for (const [backend, open] of Object.entries(backends)) {
     if (store === null) return
     t.equal(await store.exists(), true, 'a migrated store exists')
     await store.migrate()
-    t.same(await store.countByStatus(), { pending: 0, processing: 0, handled: 0, unhandled: 0, ignored: 0, failed: 0 })
+    t.same(await store.countByStatus(), { pending: 0, processing: 0, handled: 0, unhandled: 0, ignored: 0, failed: 0, superseded: 0 })
   })
 
   test(`${backend}: an event is stored once per id, with every field and the exact bytes`, async (t) => {

@@ -86,3 +86,15 @@ export const unlistedPattern = defineUnlistedHandler('terminal.reader.*', async 
 
 // @ts-expect-error defineHandler still refuses a type stripe does not list: the opt-in is a function of its own
 export const unlistedWithoutOptIn = defineHandler('terminal.reader.future_action', async () => {})
+
+export const optsInToSkipSuperseded = defineHandler('customer.subscription.*', async (event, context) => {
+  const newer: { id: string, type: string, created: number } | null = context.newerHandledEvent
+  return void [event.type, newer]
+}, { skipSuperseded: true })
+
+export const skipSupersededIsAFlag: boolean = optsInToSkipSuperseded.skipSuperseded
+
+// @ts-expect-error skipSuperseded is a boolean, not a word
+export const skipSupersededNotAString = defineHandler('invoice.paid', async () => {}, { skipSuperseded: 'yes' })
+
+export const setupAndSkipSuperseded = defineHandler('invoice.paid', async () => {}, { setup: async () => {}, skipSuperseded: false })
