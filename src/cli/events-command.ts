@@ -8,10 +8,13 @@ import type { EventFilter, EventStatus, EventStore, StoredEvent } from '../store
 import { eventStatuses } from '../store/event-store.js'
 import { openEventStore } from '../store/open-event-store.js'
 import { UsageError } from './usage-error.js'
+import { runReconcileCommand } from '../reconcile/reconcile-command.js'
 
 export interface CommandIo {
   env: Record<string, string | undefined>
   out: (line: string) => void
+  /** Error lines (stderr); `out` when absent. */
+  err?: (line: string) => void
   now?: () => number
 }
 
@@ -31,6 +34,8 @@ Commands:
   replay --type <t> --since <time> [--status <s>] [--force]
                            Events of a type received since a time.
   stats                    How many events are in each status.
+  reconcile [--since 72h] [--type <t>]... [--dry-run]
+                           Store the events Stripe lists that the store lacks (see reconcile --help).
   prune --older-than <age> Delete handled, unhandled and ignored events older than the age; failed ones stay.
 
 Settings come from the environment, as for the service (DATABASE_URL, DATA_DIR, EVENT_STORE).`
@@ -95,6 +100,7 @@ async function openStore (env: CommandIo['env']): Promise<{ store: EventStore, c
 
 /** Runs one command; returns the process exit code. */
 export async function runEventsCommand (argv: string[], io: CommandIo): Promise<number> {
+  if (argv[0] === 'reconcile') return await runReconcileCommand(argv.slice(1), io)
   const now = (io.now ?? Date.now)()
   let parsed
   try {

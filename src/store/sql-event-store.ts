@@ -17,6 +17,7 @@ import { eventStatuses, leaseTokenPrefix } from './event-store.js'
 import { migrations } from './schema.js'
 import { createBatchedWrites } from './batched-writes.js'
 import { firstSuccessAt } from './success-history.js'
+import { claimReconcileSweep, finishReconcileSweep } from './reconcile-sweeps.js'
 import type { SqlClient, SqlRow, SqlStatement, SqlValue } from './sql-client.js'
 
 const columns = 'id, type, account, livemode, api_version, created, received_at, status, attempts, ' +
@@ -310,6 +311,8 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     oldestUnsettledReceivedAt,
     ping,
     probeWrite,
+    claimReconcileSweep: async (...args) => await claimReconcileSweep(client, ...args),
+    finishReconcileSweep: async (...args) => await finishReconcileSweep(client, ...args),
     close: client.close
   }
 }
