@@ -44,11 +44,11 @@ const reconcileSweep: FastifyPluginAsync = async (fastify) => {
   if (config.RECONCILE_INTERVAL === undefined) return
   const intervalMs = parseDuration(config.RECONCILE_INTERVAL) as number
   const key = config.STRIPE_SECRET_KEY
-  const store = fastify.eventInbox.store
-  if (key === undefined || store === null) {
+  if (key === undefined || fastify.eventInbox.store === null) {
     log.warn(`RECONCILE_INTERVAL is set but ${key === undefined ? 'STRIPE_SECRET_KEY is not' : 'there is no event store (EVENT_STORE=none)'}: no reconciliation sweep`)
     return
   }
+  const store = fastify.eventInbox.store
   const stripe = createStripeClient(key, config, 2)
   const instance = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
   const stopping = new AbortController()

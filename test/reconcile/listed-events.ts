@@ -1,0 +1,22 @@
+// Events for the fake List Events API: the side-effects handler's payment_intent.succeeded, each
+// appending its id to `effectsFile` when its handler completes, created a little before now.
+import type { FakeListedEvent } from '../fakes/stripe-api.js'
+import { loadFixture, paymentIntentSucceeded } from '../helper.js'
+
+/** A payment_intent.succeeded the fake lists, with `deliverySuccess` as Stripe would report it. */
+export function listedPaymentIntent (id: string, effectsFile: string, deliverySuccess = false, secondsAgo = 60): FakeListedEvent {
+  const event = paymentIntentSucceeded(id, { effects_file: effectsFile })
+  const object = { ...event.data.object, id: `pi_${id}` }
+  return { event: { ...event, created: Math.floor(Date.now() / 1000) - secondsAgo, data: { ...event.data, object } }, deliverySuccess }
+}
+
+/** A customer.created (no handler in the side-effects folder) the fake lists. */
+export function listedCustomerCreated (id: string, deliverySuccess = false): FakeListedEvent {
+  const event = loadFixture('customer.created')
+  return { event: { ...event, id, created: Math.floor(Date.now() / 1000) - 60 }, deliverySuccess }
+}
+
+/** The settings that point the service or the CLI at the fake with its key. */
+export function fakeApiEnv (port: number, key: string): Record<string, string> {
+  return { STRIPE_SECRET_KEY: key, STRIPE_API_HOST: '127.0.0.1', STRIPE_API_PORT: String(port), STRIPE_API_PROTOCOL: 'http' }
+}
