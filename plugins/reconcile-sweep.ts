@@ -1,8 +1,8 @@
 // With RECONCILE_INTERVAL and STRIPE_SECRET_KEY set, sweeps Stripe's List Events API for events whose
 // delivery failed (delivery_success=false) and stores those the inbox lacks, for the workers to run:
 // the events Stripe gave up retrying, or that were refused while a signing secret was wrong. One
-// replica sweeps at a time (a lease in the store); a failed sweep is logged and tried again at the
-// next interval, never taking the service down.
+// replica sweeps at a time (a lease in the store); a failed sweep is logged and tried again within a
+// minute (or the interval, if shorter), never taking the service down.
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { FastifyPluginAsync } from 'fastify'
@@ -20,6 +20,9 @@ import { createStripeClient } from '../src/stripe-client.js'
 // The first sweep's window: Stripe retries a failed delivery for three days, so older events were
 // given up on long ago and are for an operator's `events reconcile --since`.
 const firstWindowMs = 72 * 60 * 60 * 1000
+// How soon a failed sweep is tried again, in milliseconds, when RECONCILE_INTERVAL is longer: a
+// store still opening at start-up, or a Stripe outage, should not cost a whole interval.
+const retryAfterFailureMs = 60_000
 // How long closing waits for a sweep's page in flight (stripe-node requests cannot be cancelled).
 const closeWaitMs = 5000
 
@@ -94,15 +97,17 @@ const reconcileSweep: FastifyPluginAsync = async (fastify) => {
 
   function schedule (delayMs: number): void {
     timer = setTimeout(() => {
+      let nextInMs = intervalMs
       running = sweep()
         .catch((error: unknown) => {
           if (stopping.signal.aborted) return
           failuresTotal.inc()
-          log.error(failureFields(error), 'The reconciliation sweep failed; the next interval tries again')
+          nextInMs = Math.min(intervalMs, retryAfterFailureMs)
+          log.error({ ...failureFields(error), retryInMs: nextInMs }, 'The reconciliation sweep failed; it is tried again')
         })
         .finally(() => {
           running = null
-          if (!stopping.signal.aborted) schedule(intervalMs)
+          if (!stopping.signal.aborted) schedule(nextInMs)
         })
     }, delayMs)
   }

@@ -167,7 +167,10 @@ export interface EventStore {
    * conditional UPDATE, so of replicas racing, one sweeps. Null when not claimed.
    */
   claimReconcileSweep: (owner: string, now: number, leaseExpiresAt: number, lastStartedBy: number) => Promise<ReconcileSweepClaim | null>
-  /** Gives the sweep back; when `completed`, the next sweep lists from this one's start. False if the claim was lost. */
+  /**
+   * Gives the sweep back. When `completed`, the next sweep lists from this one's start; otherwise any
+   * replica may sweep again at once. False if the claim was lost.
+   */
   finishReconcileSweep: (owner: string, completed: boolean) => Promise<boolean>
   /** Resolves when the database answers. */
   ping: () => Promise<void>

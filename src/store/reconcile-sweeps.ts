@@ -19,8 +19,10 @@ export async function claimReconcileSweep (client: SqlClient, owner: string, now
 /** Ends `owner`'s sweep; see EventStore.finishReconcileSweep. */
 export async function finishReconcileSweep (client: SqlClient, owner: string, completed: boolean): Promise<boolean> {
   const rows = await client.query({
+    // A failed sweep does not count as the latest start: whichever replica retries first may sweep.
     sql: `UPDATE stripe_reconcile_sweeps SET lease_owner = NULL, lease_expires_at = NULL,
-            covered_until = CASE WHEN $2 = 1 THEN started_at ELSE covered_until END
+            covered_until = CASE WHEN $2 = 1 THEN started_at ELSE covered_until END,
+            started_at = CASE WHEN $2 = 1 THEN started_at ELSE NULL END
           WHERE name = 'events' AND lease_owner = $1
           RETURNING name`,
     params: [owner, completed ? 1 : 0]

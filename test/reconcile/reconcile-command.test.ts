@@ -1,15 +1,14 @@
 // `npm run events -- reconcile` as an operator runs it: the real CLI as a child process, against the
 // fake Stripe API and a store a real service (built in the test) fills and drains, on both backends.
 import { execFile } from 'node:child_process'
-import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { test } from 'tap'
 import { runReconcileCommand } from '../../src/reconcile/reconcile-command.js'
-import { FAKE_SECRET_KEY, startFakeStripeApi } from '../fakes/stripe-api.js'
-import { buildApp, deliver, handlerFolder, settle, temporaryDir } from '../helper.js'
+import { FAKE_SECRET_KEY } from '../fakes/stripe-api.js'
+import { buildApp, deliver, handlerFolder, settle } from '../helper.js'
 import { backendEnv, backends } from '../postgres.js'
 import { sideEffectCounts } from '../side-effects.js'
-import { fakeApiEnv, listedCustomerCreated, listedPaymentIntent } from './listed-events.js'
+import { fakeApiEnv, listedCustomerCreated, listedPaymentIntent, reconcileKit } from './reconcile-kit.js'
 
 const root = new URL('../../', import.meta.url)
 
@@ -31,11 +30,7 @@ for (const backend of backends) {
   test(`${backend}: reconcile stores each missing event once, leaves stored ones alone, and the service runs each handler once`, async (t) => {
     const storeEnv = await backendEnv(t, backend)
     if (storeEnv === null) return
-    const fake = await startFakeStripeApi()
-    t.teardown(fake.close)
-    const dir = temporaryDir(t)
-    const effects = join(dir, 'effects')
-    const env = { ...storeEnv, DATA_DIR: dir, POLL_INTERVAL_MS: '50' }
+    const { fake, effects, env } = await reconcileKit(t, storeEnv)
     const { app } = await buildApp(t, { env, handlersDir: handlerFolder('side-effects') })
     const store = app.eventInbox.store!
 
@@ -75,13 +70,11 @@ for (const backend of backends) {
 }
 
 test('reconcile passes --type and --since to Stripe as types[] and created[gte]', async (t) => {
-  const fake = await startFakeStripeApi()
-  t.teardown(fake.close)
-  const effects = join(temporaryDir(t), 'effects')
+  const { fake, effects, env: kitEnv } = await reconcileKit(t)
   fake.events = [listedPaymentIntent('evt_rc_typed', effects), listedCustomerCreated('evt_rc_other_type')]
   const lines: string[] = []
   const now = Date.now()
-  const env = { DATA_DIR: temporaryDir(t), ...fakeApiEnv(fake.port, FAKE_SECRET_KEY) }
+  const env = { ...kitEnv, ...fakeApiEnv(fake.port, FAKE_SECRET_KEY) }
   const code = await runReconcileCommand(['--type', 'payment_intent.succeeded', '--type', 'invoice.paid', '--since', '2h'], { env, out: (line) => lines.push(line), now: () => now })
   t.equal(code, 0)
   t.match(lines.join('\n'), /Listed 1 event created since .*: 0 already stored, 1 stored now\.\nStored: evt_rc_typed/)
@@ -91,9 +84,7 @@ test('reconcile passes --type and --since to Stripe as types[] and created[gte]'
 })
 
 test('reconcile refuses what it cannot do, on stderr, with the CLI\'s exit codes and no key', async (t) => {
-  const fake = await startFakeStripeApi()
-  t.teardown(fake.close)
-  const dir = temporaryDir(t)
+  const { fake, dir } = await reconcileKit(t)
   const run = async (args: string[], env: Record<string, string>): Promise<{ code: number, out: string, err: string }> => {
     const out: string[] = []
     const err: string[] = []
