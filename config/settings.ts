@@ -71,7 +71,7 @@ export const settingsSchema = {
     },
     RECONCILE_INTERVAL: {
       type: 'string',
-      pattern: '^[0-9]+[smhd]$',
+      pattern: '^[1-9][0-9]*[smhd]$',
       description: 'how often the service lists, with STRIPE_SECRET_KEY, the events Stripe failed to deliver (delivery_success=false) ' +
         'and stores those it lacks, e.g. 15m (s, m, h or d); one replica sweeps at a time; unset: no sweep'
     },

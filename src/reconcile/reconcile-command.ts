@@ -2,12 +2,15 @@
 // stores every one the inbox lacks, pending. It runs no handler itself: the running service's
 // workers take them at their next poll, with the service's handlers, retries, leases and metrics,
 // the same as any delivery (a second process running handlers would bypass all of that).
+import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import Fastify from 'fastify'
 import Stripe from 'stripe'
 import config from '../../plugins/config.js'
 import type { Settings } from '../../config/settings.js'
-import { openEventStore } from '../store/open-event-store.js'
+import { openEventStore, storeKind } from '../store/open-event-store.js'
+import type { HealthTrackedStore } from '../store/store-health.js'
+import { storeLocation } from '../startup-summary.js'
 import { createStripeClient } from '../stripe-client.js'
 import { redactCredentials } from '../redact-credentials.js'
 import { runWithUsage, UsageError } from '../cli/usage-error.js'
@@ -79,8 +82,15 @@ export async function runReconcileCommand (argv: string[], io: ReconcileIo): Pro
     const settings = await readSettings(io.env)
     const key = settings.STRIPE_SECRET_KEY
     if (key === undefined) throw new UsageError('Set STRIPE_SECRET_KEY to a key that can read events (sk_test_... for test mode)')
-    const store = await openEventStore(settings)
-    if (store === null) throw new UsageError('EVENT_STORE=none: there is no event store to reconcile')
+    if (storeKind(settings) === 'none') throw new UsageError('EVENT_STORE=none: there is no event store to reconcile')
+    // A mistyped DATA_DIR must not quietly fill a new store that no service reads.
+    const location = storeLocation(settings)
+    if (storeKind(settings) === 'sqlite' && !existsSync(location)) {
+      err(`No event store at ${location}: check DATA_DIR (the service creates the store at its first start)`)
+      return 1
+    }
+    err(`Event store: ${location}`)
+    const store = await openEventStore(settings) as HealthTrackedStore
     try {
       const dryRun = values['dry-run'] === true
       const counts = await reconcileEvents(store, createStripeClient(key, settings, 2), {

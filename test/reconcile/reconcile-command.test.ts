@@ -1,6 +1,8 @@
 // `npm run events -- reconcile` as an operator runs it: the real CLI as a child process, against the
 // fake Stripe API and a store a real service (built in the test) fills and drains, on both backends.
 import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { test } from 'tap'
 import { runReconcileCommand } from '../../src/reconcile/reconcile-command.js'
@@ -8,7 +10,7 @@ import { FAKE_SECRET_KEY } from '../fakes/stripe-api.js'
 import { buildApp, deliver, handlerFolder, settle } from '../helper.js'
 import { backendEnv, backends } from '../postgres.js'
 import { sideEffectCounts } from '../side-effects.js'
-import { fakeApiEnv, listedCustomerCreated, listedPaymentIntent, reconcileKit } from './reconcile-kit.js'
+import { createStore, fakeApiEnv, listedCustomerCreated, listedPaymentIntent, reconcileKit } from './reconcile-kit.js'
 
 const root = new URL('../../', import.meta.url)
 
@@ -51,7 +53,10 @@ for (const backend of backends) {
     t.match(first.stdout, /Listed 4 events created since .*: 1 already stored, 3 stored now\./)
     t.match(first.stdout, /A running service hands them to their handlers/)
     await settle(app)
-    t.match(await store.get('evt_rc_lost_1'), { status: 'handled', source: 'reconcile', objectId: 'pi_evt_rc_lost_1' })
+    const reconciled = await store.get('evt_rc_lost_1')
+    t.match(reconciled, { status: 'handled', source: 'reconcile', objectId: 'pi_evt_rc_lost_1', type: 'payment_intent.succeeded', livemode: false })
+    t.same(JSON.parse(reconciled!.payload.toString('utf8')), fake.events[1]!.event, 'the stored body is the event as Stripe listed it')
+    t.match(first.stderr, /^Event store: /, 'the store opened is named on stderr')
     t.match(await store.get('evt_rc_lost_customer'), { status: 'unhandled', source: 'reconcile' })
     t.same(await store.get('evt_rc_delivered'), deliveredRow, 'an event already stored is not touched')
 
@@ -75,6 +80,7 @@ test('reconcile passes --type and --since to Stripe as types[] and created[gte]'
   const lines: string[] = []
   const now = Date.now()
   const env = { ...kitEnv, ...fakeApiEnv(fake.port, FAKE_SECRET_KEY) }
+  await createStore(t, kitEnv)
   const code = await runReconcileCommand(['--type', 'payment_intent.succeeded', '--type', 'invoice.paid', '--since', '2h'], { env, out: (line) => lines.push(line), now: () => now })
   t.equal(code, 0)
   t.match(lines.join('\n'), /Listed 1 event created since .*: 0 already stored, 1 stored now\.\nStored: evt_rc_typed/)
@@ -84,7 +90,7 @@ test('reconcile passes --type and --since to Stripe as types[] and created[gte]'
 })
 
 test('reconcile refuses what it cannot do, on stderr, with the CLI\'s exit codes and no key', async (t) => {
-  const { fake, dir } = await reconcileKit(t)
+  const { fake, dir, env: kitEnv } = await reconcileKit(t)
   const run = async (args: string[], env: Record<string, string>): Promise<{ code: number, out: string, err: string }> => {
     const out: string[] = []
     const err: string[] = []
@@ -92,6 +98,11 @@ test('reconcile refuses what it cannot do, on stderr, with the CLI\'s exit codes
     return { code, out: out.join('\n'), err: err.join('\n') }
   }
   const withKey = fakeApiEnv(fake.port, FAKE_SECRET_KEY)
+  const missing = await run([], withKey)
+  t.equal(missing.code, 1)
+  t.match(missing.err, /No event store at .*events\.sqlite: check DATA_DIR/)
+  t.notOk(existsSync(join(dir, 'events.sqlite')), 'no store is created where none was')
+  await createStore(t, kitEnv)
   const tooOld = await run(['--since', '31d'], withKey)
   t.equal(tooOld.code, 2)
   t.match(tooOld.err, /--since 31d reaches back further than Stripe keeps events \(30 days\); use --since 30d at the most/)

@@ -3,7 +3,7 @@
 // completes, created a little before now).
 import { join } from 'node:path'
 import { startFakeStripeApi, type FakeListedEvent, type FakeStripeApi } from '../fakes/stripe-api.js'
-import { loadFixture, paymentIntentSucceeded, temporaryDir } from '../helper.js'
+import { buildApp, loadFixture, paymentIntentSucceeded, temporaryDir } from '../helper.js'
 
 export interface ReconcileKit {
   fake: FakeStripeApi
@@ -38,4 +38,10 @@ export function listedCustomerCreated (id: string, deliverySuccess = false): Fak
 /** The settings that point the service or the CLI at the fake with its key. */
 export function fakeApiEnv (port: number, key: string): Record<string, string> {
   return { STRIPE_SECRET_KEY: key, STRIPE_API_HOST: '127.0.0.1', STRIPE_API_PORT: String(port), STRIPE_API_PROTOCOL: 'http' }
+}
+
+/** Creates and migrates the store `env` names, as a service's first start does, and closes it. */
+export async function createStore (t: Parameters<typeof buildApp>[0], env: Record<string, string>): Promise<void> {
+  const { app } = await buildApp(t, { env })
+  await app.close()
 }
