@@ -23,6 +23,8 @@ const firstWindowMs = 72 * 60 * 60 * 1000
 // How soon a failed sweep is tried again, in milliseconds, when RECONCILE_INTERVAL is longer: a
 // store still opening at start-up, or a Stripe outage, should not cost a whole interval.
 const retryAfterFailureMs = 60_000
+// How many of the ids a sweep stored its log line names.
+const loggedIds = 50
 // How long closing waits for a sweep's page in flight (stripe-node requests cannot be cancelled).
 const closeWaitMs = 5000
 
@@ -88,7 +90,8 @@ const reconcileSweep: FastifyPluginAsync = async (fastify) => {
       completed = true
       storedTotal.inc(counts.storedNow)
       const fields = { listed: counts.listed, alreadyStored: counts.alreadyStored, storedNow: counts.storedNow, since: new Date(since).toISOString() }
-      if (counts.storedNow > 0) log.warn({ ...fields, eventIds: counts.storedIds }, `Reconciliation stored ${counts.storedNow} events Stripe failed to deliver; the workers hand them to their handlers`)
+      // The ids name what to look into; after a long outage, the first of them are enough for a log line.
+      if (counts.storedNow > 0) log.warn({ ...fields, eventIds: counts.storedIds.slice(0, loggedIds) }, `Reconciliation stored ${counts.storedNow} events Stripe failed to deliver; the workers hand them to their handlers`)
       else log.info(fields, 'Reconciliation sweep found no undelivered event missing from the store')
     } finally {
       await store.finishReconcileSweep(owner, completed).catch(() => {})

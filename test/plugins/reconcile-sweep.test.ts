@@ -64,6 +64,8 @@ for (const backend of backends) {
     t.ok(gte >= startedAt - 72 * 3_600_000 - 1000 && gte <= Date.now() - 72 * 3_600_000 + 1000, 'the first sweep reaches back 72 hours')
     const logs = [...one.logs, ...two.logs]
     t.ok(messages(logs).some((message) => message.includes('answered 429')), 'the back-off is logged')
+    t.match(logs.find((line) => line.msg.startsWith('Reconciliation stored 150 events')), { level: 40, listed: 150, storedNow: 150, eventIds: { length: 50 } },
+      'the sweep says what it recovered, naming the first 50')
     t.notOk(JSON.stringify(logs).includes(FAKE_SECRET_KEY), 'the key is in no log line')
   })
 }
