@@ -43,7 +43,7 @@ const reconcileSweep: FastifyPluginAsync = async (fastify) => {
   })
   const failuresTotal = new Counter({
     name: 'stripe_reconcile_sweep_failures_total',
-    help: 'Reconciliation sweeps that failed (the Stripe API or the store refused); the next interval tries again.',
+    help: 'Reconciliation sweeps that failed (the Stripe API or the store refused); each is tried again within a minute.',
     registers: [fastify.metrics.registry]
   })
   if (config.RECONCILE_INTERVAL === undefined) return
