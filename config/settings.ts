@@ -50,13 +50,13 @@ export const settingsSchema = {
     STRIPE_SECRET_KEY: {
       type: 'string',
       minLength: 1,
-      description: 'a Stripe secret or restricted key (sk_... or rk_...), used only by thin-event handlers to fetch the ' +
-        'event or its object; never logged'
+      description: 'a Stripe secret or restricted key (sk_... or rk_...), used by thin-event handlers to fetch the ' +
+        'event or its object and by reconciliation (RECONCILE_INTERVAL, events reconcile) to list events; never logged'
     },
     STRIPE_API_HOST: {
       type: 'string',
       minLength: 1,
-      description: 'the Stripe API host for thin-event fetches, if not api.stripe.com (a local fake of the API in tests)'
+      description: 'the Stripe API host for thin-event fetches and reconciliation, if not api.stripe.com (a local fake of the API in tests)'
     },
     STRIPE_API_PORT: {
       type: 'integer',
@@ -68,6 +68,12 @@ export const settingsSchema = {
       type: 'string',
       enum: ['http', 'https'],
       description: 'http or https (the default) for the Stripe API'
+    },
+    RECONCILE_INTERVAL: {
+      type: 'string',
+      pattern: '^[1-9][0-9]*[smhd]$',
+      description: 'how often the service lists, with STRIPE_SECRET_KEY, the events Stripe failed to deliver (delivery_success=false) ' +
+        'and stores those it lacks, e.g. 15m (s, m, h or d); one replica sweeps at a time; unset: no sweep'
     },
     STRIPE_SIGNATURE_TOLERANCE: {
       type: 'integer',
@@ -234,6 +240,7 @@ export interface Settings {
   STRIPE_API_HOST?: string
   STRIPE_API_PORT?: number
   STRIPE_API_PROTOCOL?: 'http' | 'https'
+  RECONCILE_INTERVAL?: string
   STRIPE_SIGNATURE_TOLERANCE: number
   BODY_LIMIT: number
   HANDLERS_DIR?: string

@@ -6,6 +6,7 @@ import errorReplies from '../plugins/error-replies.js'
 import eventInbox from '../plugins/event-inbox.js'
 import metrics from '../plugins/metrics.js'
 import readiness from '../plugins/readiness.js'
+import reconcileSweep from '../plugins/reconcile-sweep.js'
 import stripeHandlers from '../plugins/stripe-handlers.js'
 import stripeSignature from '../plugins/stripe-signature.js'
 import { checkHandlersDir } from './handlers-dir-check.js'
@@ -35,6 +36,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
     fastify.log.warn({ handlersDir }, `No Stripe event handlers in ${handlersDir}: every event will be acknowledged and stored as unhandled`)
   }
   await fastify.register(eventInbox, { shutdownGraceMs: opts.shutdownGraceMs })
+  await fastify.register(reconcileSweep)
   await fastify.register(readiness)
   await fastify.register(webhookRoute)
   // With METRICS_PORT set, the server serves these on that port instead, away from the public webhook.

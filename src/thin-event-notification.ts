@@ -1,9 +1,10 @@
 // Turns a stored thin event into the notification stripe-node hands out: the same fields, plus
 // `fetchEvent()` and `fetchRelatedObject()` bound to a client with the configured key and context.
 // Built at dispatch, not at receipt, so an event run from the store gets the same object.
-import Stripe from 'stripe'
+import type Stripe from 'stripe'
 import type { Settings } from '../config/settings.js'
 import { ThinEventFetchUnavailableError } from './errors.js'
+import { createStripeClient } from './stripe-client.js'
 import type { ThinEventPayload } from './routed-event.js'
 
 export type ToNotification = (event: ThinEventPayload) => Stripe.V2.Core.EventNotification
@@ -16,12 +17,7 @@ export function createNotificationFactory (settings: Settings): ToNotification {
   // Made on the first thin event: most deployments never get one, and start-up need not pay for it.
   let stripe: Stripe | undefined
   return (event) => {
-    stripe ??= new Stripe(key ?? noKey, {
-      host: settings.STRIPE_API_HOST,
-      port: settings.STRIPE_API_PORT,
-      protocol: settings.STRIPE_API_PROTOCOL,
-      telemetry: false
-    })
+    stripe ??= createStripeClient(key ?? noKey, settings)
     // stripe-node builds notifications from text; the verified body was parsed once already.
     const notification = stripe.parseEventNotificationWithoutVerification(JSON.stringify(event))
     if (key === undefined) {

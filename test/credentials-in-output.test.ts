@@ -79,6 +79,8 @@ test('no password, API key or signing secret reaches the output, whatever fails'
     STRIPE_API_HOST: '127.0.0.1',
     STRIPE_API_PORT: String(api.port),
     STRIPE_API_PROTOCOL: 'http',
+    // The reconciliation sweep fails on the key too, and logs it.
+    RECONCILE_INTERVAL: '1s',
     LOG_LEVEL: 'trace'
   })
   t.teardown(() => server.child.kill('SIGKILL'))
@@ -97,6 +99,7 @@ test('no password, API key or signing secret reaches the output, whatever fails'
   t.equal(await send('/webhook', event, signPayload(event, { secret: webhookSecret })), 200, 'a good one')
   server.child.kill('SIGTERM')
   t.equal(await exited(server.child), 0)
+  t.ok(server.logs.some((line) => String(line.msg).startsWith('The reconciliation sweep failed')), 'the sweep met the refused key')
   output += server.logs.map((line) => JSON.stringify(line)).join('\n')
   t.ok(output.includes('***'), 'redaction was exercised')
 

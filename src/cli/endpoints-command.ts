@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util'
 import Stripe from 'stripe'
 import { compareSubscriptions, subscriptionsFor } from '../dev/endpoint-subscriptions.js'
 import { listHandlerPatterns } from '../handler-loader.js'
+import { createStripeClient } from '../stripe-client.js'
 import { runWithUsage, UsageError } from './usage-error.js'
 
 export interface EndpointsIo {
@@ -49,13 +50,12 @@ function stripeClient (values: Values, env: EndpointsIo['env']): Stripe {
   if (key === undefined || key === '') throw new UsageError('Set STRIPE_SECRET_KEY to a key that can read webhook endpoints (sk_test_... for test mode)')
   const protocol = values['api-protocol'] ?? env.STRIPE_API_PROTOCOL
   if (protocol !== undefined && protocol !== 'http' && protocol !== 'https') throw new UsageError(`--api-protocol must be http or https, not "${protocol}"`)
-  return new Stripe(key, {
-    host: values['api-host'] ?? env.STRIPE_API_HOST,
-    port: values['api-port'] ?? env.STRIPE_API_PORT,
-    protocol,
-    telemetry: false,
-    maxNetworkRetries: 1
-  })
+  const port = values['api-port'] ?? env.STRIPE_API_PORT
+  return createStripeClient(key, {
+    STRIPE_API_HOST: values['api-host'] ?? env.STRIPE_API_HOST,
+    STRIPE_API_PORT: port === undefined ? undefined : Number(port),
+    STRIPE_API_PROTOCOL: protocol
+  }, 1)
 }
 
 /** The endpoint to compare with, or null when --url names one that does not exist. */

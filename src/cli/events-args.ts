@@ -28,6 +28,8 @@ Commands:
     --json                 one {"id", "outcome"} per line; outcome is requeued, unknown, leased,
                            handled or ignored
   stats                    How many events are in each status (--json: one object).
+  reconcile [--since 72h] [--type <t>]... [--dry-run]
+                           Store the events Stripe lists that the store lacks (see reconcile --help).
   prune --older-than <age> [--dry-run]
                            Delete handled, unhandled, ignored and superseded events older than the
                            age; failed ones stay. --dry-run counts what would go, by status, and deletes nothing.

@@ -2,17 +2,16 @@
 // settings as the service, so they open the same store, and only a store that exists: an empty one
 // created by a mistyped DATA_DIR would answer "No events match." for months of events. Replays are
 // picked up by the running service's workers and follow the same once-only rule unless forced.
-import Fastify from 'fastify'
-import config from '../../plugins/config.js'
 import type { Settings } from '../../config/settings.js'
 import { StoreUnavailableError } from '../errors.js'
 import { redactCredentials } from '../redact-credentials.js'
 import type { EventStore } from '../store/event-store.js'
-import { openExistingEventStore, storeKind, storeLocation } from '../store/open-event-store.js'
 import { describeStoreError } from '../store/store-health.js'
 import { parseEventsArgs, usage } from './events-args.js'
 import { eventsSubcommands, exitCodes } from './events-subcommands.js'
 import { UsageError } from './usage-error.js'
+import { openNamedStore, readSettings } from './command-store.js'
+import { runReconcileCommand } from '../reconcile/reconcile-command.js'
 
 export { parseTime, usage } from './events-args.js'
 
@@ -23,27 +22,6 @@ export interface CommandIo {
   /** Everything else: the store opened, errors, the usage after a usage error. */
   err: (line: string) => void
   now?: () => number
-}
-
-// The config plugin is the one reader of settings (defaults, checks, messages); a bare instance
-// with no routes, never listening, runs it.
-async function readSettings (env: CommandIo['env']): Promise<Settings> {
-  const settingsReader = Fastify({ logger: false })
-  try {
-    await settingsReader.register(config, { env, secretOptional: true })
-    await settingsReader.ready()
-    return settingsReader.config
-  } finally {
-    await settingsReader.close()
-  }
-}
-
-/** Opens the existing store the settings name, saying on stderr which one (any password hidden). */
-async function openNamedStore (settings: Settings, err: CommandIo['err']): Promise<EventStore> {
-  const kind = storeKind(settings)
-  if (kind === 'none') throw new Error('EVENT_STORE=none: there is no event store to read')
-  err(`Event store: ${kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'} ${storeLocation(settings)}`)
-  return await openExistingEventStore(settings) as EventStore
 }
 
 // A store fault reaches the operator as its cause (`ECONNREFUSED ...`), not as the 503 text a
@@ -59,6 +37,7 @@ function describeFailure (error: unknown): string {
  * 3 some events not replayed. Never throws.
  */
 export async function runEventsCommand (argv: string[], io: CommandIo): Promise<number> {
+  if (argv[0] === 'reconcile') return await runReconcileCommand(argv.slice(1), io)
   let opened: Promise<EventStore> | undefined
   try {
     const args = parseEventsArgs(argv, (io.now ?? Date.now)())

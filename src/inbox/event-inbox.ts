@@ -13,7 +13,8 @@ import { createLeaseKeeper } from './lease-keeper.js'
 import { isIdConflict, isRequeueable } from './repeat-delivery.js'
 import { runAttempt, type AttemptContext, type Run, type RunFault } from './run-attempt.js'
 import { startEventWorker, type EventWorker, type WorkerOptions } from './event-worker.js'
-import { eventAccount, eventApiVersion, eventCreatedSeconds, eventObjectId, type RoutedEvent } from '../routed-event.js'
+import type { RoutedEvent } from '../routed-event.js'
+import { toNewEvent } from './new-event.js'
 
 /**
  * What the inbox did with a delivery. `requeued`: a redelivery of an event that failed, or was stored
@@ -26,7 +27,7 @@ export type ReceiveOutcome = 'queued' | 'handled' | 'unhandled' | 'superseded' |
 export type LivemodeGuard = 'any' | 'live' | 'test'
 
 /** Whether a deployment that takes `guard` events handles this one. */
-function takesLivemode (guard: LivemodeGuard, livemode: boolean): boolean {
+export function takesLivemode (guard: LivemodeGuard, livemode: boolean): boolean {
   return guard === 'any' || (guard === 'live') === livemode
 }
 
@@ -73,21 +74,6 @@ export interface InboxOptions extends WorkerOptions, GuardOptions {
   /** How long one handler run may take, in milliseconds (HANDLER_TIMEOUT_MS). */
   handlerTimeoutMs: number
   retry: RetryPolicy
-}
-
-function toNewEvent (event: RoutedEvent, payload: Buffer): NewEvent {
-  return {
-    id: event.id,
-    type: event.type,
-    account: eventAccount(event),
-    livemode: event.livemode === true,
-    apiVersion: eventApiVersion(event),
-    created: eventCreatedSeconds(event),
-    receivedAt: Date.now(),
-    objectId: eventObjectId(event),
-    source: 'webhook',
-    payload
-  }
 }
 
 /** Without a store: handlers run inline, with no deduplication and no retries but Stripe's. */

@@ -161,6 +161,11 @@ export function leaseTokenPrefix (owner: string): string {
   return `${owner}#`
 }
 
+/** A claim of the reconciliation sweep: when the last complete sweep started (ms), null before the first. */
+export interface ReconcileSweepClaim {
+  coveredUntil: number | null
+}
+
 export interface EventStore {
   readonly kind: 'sqlite' | 'postgres'
   /** Creates or migrates the schema; safe to run from several replicas at once. */
@@ -244,6 +249,17 @@ export interface EventStore {
   countByStatus: () => Promise<Record<EventStatus, number>>
   /** When the oldest event not yet settled (pending or being handled) was received; null when none is. */
   oldestUnsettledReceivedAt: () => Promise<number | null>
+  /**
+   * Claims the service's reconciliation sweep for `owner` (unique per claim) until `leaseExpiresAt`,
+   * unless another claim's lease is live or a sweep started after `lastStartedBy` (ms): one
+   * conditional UPDATE, so of replicas racing, one sweeps. Null when not claimed.
+   */
+  claimReconcileSweep: (owner: string, now: number, leaseExpiresAt: number, lastStartedBy: number) => Promise<ReconcileSweepClaim | null>
+  /**
+   * Gives the sweep back. When `completed`, the next sweep lists from this one's start; otherwise any
+   * replica may sweep again at once. False if the claim was lost.
+   */
+  finishReconcileSweep: (owner: string, completed: boolean) => Promise<boolean>
   /** Resolves when the database answers. */
   ping: () => Promise<void>
   /** Resolves when the database takes a write: one small row of `owner`'s, in its own transaction. */

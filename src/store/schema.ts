@@ -75,6 +75,19 @@ export function migrations (dialect: SqlDialect): string[][] {
         payload ${dialect.bytesType}
       )`,
       'CREATE INDEX stripe_event_deliveries_by_event ON stripe_event_deliveries (event_id, received_at)'
+    ],
+    [
+      // The service's reconciliation sweep (RECONCILE_INTERVAL), one row: the lease that lets one
+      // replica at a time sweep, when the latest sweep started (sweeps are spaced by the interval
+      // across replicas), and when the last complete one started (the next lists from there).
+      `CREATE TABLE stripe_reconcile_sweeps (
+        name TEXT PRIMARY KEY,
+        lease_owner TEXT,
+        lease_expires_at BIGINT,
+        started_at BIGINT,
+        covered_until BIGINT
+      )`,
+      "INSERT INTO stripe_reconcile_sweeps (name) VALUES ('events')"
     ]
   ]
 }

@@ -23,6 +23,7 @@ import { migrations } from './schema.js'
 import { createBatchedWrites } from './batched-writes.js'
 import { firstSuccessAt } from './success-history.js'
 import { routedTypesSql } from './routed-types-sql.js'
+import { claimReconcileSweep, finishReconcileSweep } from './reconcile-sweeps.js'
 import type { SqlClient, SqlRow, SqlStatement, SqlValue } from './sql-client.js'
 
 const columns = 'id, type, account, livemode, api_version, created, received_at, status, attempts, ' +
@@ -434,6 +435,8 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     oldestUnsettledReceivedAt,
     ping,
     probeWrite,
+    claimReconcileSweep: async (...args) => await claimReconcileSweep(client, ...args),
+    finishReconcileSweep: async (...args) => await finishReconcileSweep(client, ...args),
     close: client.close
   }
 }

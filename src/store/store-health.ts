@@ -37,7 +37,7 @@ export function storeErrorFields (error: unknown): { reason: string } | { err: u
   return { err: error }
 }
 
-const writes = ['migrate', 'insert', 'claim', 'redeliver', 'recordDelivery', 'claimDue', 'failAbandoned', 'settleSucceeded', 'renewLease', 'finishAttempt', 'releaseLeases', 'requeue', 'prune', 'probeWrite'] as const
+const writes = ['migrate', 'insert', 'claim', 'redeliver', 'recordDelivery', 'claimDue', 'failAbandoned', 'settleSucceeded', 'renewLease', 'finishAttempt', 'releaseLeases', 'requeue', 'prune', 'probeWrite', 'claimReconcileSweep', 'finishReconcileSweep'] as const
 const reads = ['exists', 'get', 'attempts', 'deliveries', 'list', 'newestHandledAfter', 'countPrunable', 'countByStatus', 'oldestUnsettledReceivedAt', 'ping'] as const
 
 type Operation = (...args: never[]) => Promise<unknown>
