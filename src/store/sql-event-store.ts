@@ -125,9 +125,12 @@ export function createSqlEventStore (client: SqlClient): EventStore {
   }
 
   async function migrate (): Promise<void> {
-    await client.query({
-      sql: 'CREATE TABLE IF NOT EXISTS stripe_router_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)'
-    })
+    // Under the migration lock: two PostgreSQL sessions creating the same table at once both pass
+    // IF NOT EXISTS, and the second fails on the catalog's unique index (23505) instead of waiting.
+    await client.transaction([
+      ...(dialect.migrationLock === null ? [] : [{ sql: dialect.migrationLock }]),
+      { sql: 'CREATE TABLE IF NOT EXISTS stripe_router_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)' }
+    ])
     const all = migrations(dialect)
     for (const [index, ddl] of all.entries()) {
       const version = index + 1

@@ -52,6 +52,20 @@ for (const [backend, open] of Object.entries(backends)) {
     t.same(await store.countByStatus(), { pending: 0, processing: 0, handled: 0, unhandled: 0, ignored: 0, failed: 0, superseded: 0 })
   })
 
+  if (backend === 'postgres') {
+    test('postgres: replicas migrating a fresh schema at the same moment all succeed', async (t) => {
+      const url = await freshPostgresSchema(t)
+      if (url === null) return
+      // Separate clients, as separate replicas: before the migrations table was created under the
+      // migration lock, the losers of this race failed with 23505 on the catalog's unique index.
+      const replicas = Array.from({ length: 4 }, () => createSqlEventStore(openPostgresClient(url)))
+      t.teardown(async () => { await Promise.all(replicas.map(async (replica) => { await replica.close() })) })
+      const results = await Promise.allSettled(replicas.map(async (replica) => { await replica.migrate() }))
+      t.same(results.map((result) => result.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled'])
+      t.equal(await replicas[0]?.exists(), true)
+    })
+  }
+
   test(`${backend}: an event is stored once per id, with every field and the exact bytes`, async (t) => {
     const store = await ready(t, open)
     if (store === null) return
