@@ -1,6 +1,6 @@
 // Reads the settings once, through @fastify/env (the environment over a .env file), and refuses to
 // start with a message that names the setting and says how to fix it in plain words.
-import fastifyEnv from '@fastify/env'
+import fastifyEnv, { type FastifyEnvOptions } from '@fastify/env'
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { settingConflicts } from '../config/setting-conflicts.js'
@@ -27,6 +27,13 @@ export interface ConfigOptions {
    */
   dotenv?: string | false
 }
+
+// The settings schema and the validator that compiled it, kept for the process (a memo of fixed
+// data): every app built and every command run would otherwise compile the schema again, a few
+// milliseconds each, which the trigger pays once per event it sends.
+type SettingsValidator = Exclude<NonNullable<FastifyEnvOptions['ajv']>, { customOptions: unknown }>
+const settingsSchemaWithValues = { ...settingsSchema, settingValues: true }
+let settingsValidator: SettingsValidator | undefined
 
 interface AjvError {
   keyword: string
@@ -102,12 +109,13 @@ const config: FastifyPluginAsync<ConfigOptions> = async (fastify, opts) => {
   const env = withoutEmptyValues(opts.env)
   try {
     await fastify.register(fastifyEnv, {
-      schema: { ...settingsSchema, settingValues: true },
+      schema: settingsSchemaWithValues,
       data: env,
       env: false,
       // @fastify/env's own .env reading (env-schema, Node's util.parseEnv): the file lies beneath `data`.
       dotenv: dotenv === false ? false : { path: dotenv },
-      ajv: { customOptions: (ajv) => ajv.addKeyword(settingValuesKeyword) }
+      // The first read makes the validator from @fastify/env's own defaults; later reads reuse it.
+      ajv: settingsValidator ?? { customOptions: (fresh) => (settingsValidator = fresh.addKeyword(settingValuesKeyword)) }
     })
   } catch (error) {
     throw new InvalidSettingError(explainInvalidEnv(error as Error, env))
