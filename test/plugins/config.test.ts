@@ -1,8 +1,11 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { test } from 'tap'
 import Fastify from 'fastify'
 import config from '../../plugins/config.js'
-import { LOCAL_DEVELOPMENT_SECRET } from '../../config/settings.js'
-import { TEST_WEBHOOK_SECRET } from '../helper.js'
+import { LOCAL_DEVELOPMENT_SECRET, settingsSchema } from '../../config/settings.js'
+import { temporaryDir, TEST_WEBHOOK_SECRET } from '../helper.js'
 
 async function loadConfig (env: Record<string, string | undefined>) {
   const fastify = Fastify({ logger: false })
@@ -148,4 +151,31 @@ test('development runs without a secret, on a clearly marked local one, and says
   await fastify.ready()
   t.same(fastify.config.webhookSecrets, [LOCAL_DEVELOPMENT_SECRET])
   t.match(lines.join(''), /local development secret.*never run like this in production/)
+})
+
+test('the shipped .env.example names only known settings, and copied as .env it runs npm run dev as it stands', async (t) => {
+  const example = fileURLToPath(new URL('../../.env.example', import.meta.url))
+  const names = [...readFileSync(example, 'utf8').matchAll(/^([A-Z_]+)=/gm)].map((match) => match[1] as string)
+  t.ok(names.includes('STRIPE_WEBHOOK_SECRET'), 'it has the signing secret')
+  t.same(names.filter((name) => !(name in settingsSchema.properties)), [], 'every name is a setting')
+  const fastify = Fastify({ logger: false })
+  await fastify.register(config, { env: { NODE_ENV: 'development' }, dotenv: example })
+  await fastify.ready()
+  t.teardown(() => fastify.close())
+  t.match(fastify.config, { PORT: 4242, HOST: '127.0.0.1', LOG_LEVEL: 'info', DATABASE_URL: undefined, STRIPE_SECRET_KEY: undefined, webhookSecrets: [LOCAL_DEVELOPMENT_SECRET] })
+})
+
+test('a .env file lies beneath the environment: what the environment sets wins, an empty value there lets .env\'s apply', async (t) => {
+  const dotenv = join(temporaryDir(t), '.env')
+  writeFileSync(dotenv, 'PORT=5000\nLOG_LEVEL=DEBUG\nWEBHOOK_PATH=/from-dotenv\nSTRIPE_WEBHOOK_SECRET=whsec_from_dotenv\n')
+  const fastify = Fastify({ logger: false })
+  await fastify.register(config, { env: { PORT: '6000', LOG_LEVEL: '' }, dotenv })
+  await fastify.ready()
+  t.teardown(() => fastify.close())
+  t.match(fastify.config, { PORT: 6000, LOG_LEVEL: 'debug', WEBHOOK_PATH: '/from-dotenv', webhookSecrets: ['whsec_from_dotenv'] })
+  const missing = Fastify({ logger: false })
+  await missing.register(config, { env: { STRIPE_WEBHOOK_SECRET: 'whsec_a' }, dotenv: join(temporaryDir(t), '.env') })
+  await missing.ready()
+  t.teardown(() => missing.close())
+  t.equal(missing.config.PORT, 4242, 'no .env file is no error')
 })
