@@ -26,7 +26,7 @@ export const settingsSchema = {
     HOST: {
       type: 'string',
       minLength: 1,
-      default: '0.0.0.0',
+      // No schema default: it depends on NODE_ENV (see defaultHost).
       description: 'the address to listen on, e.g. 0.0.0.0 for every interface or 127.0.0.1 for this machine only'
     },
     LOG_LEVEL: {
@@ -273,3 +273,11 @@ export interface Settings {
  * without a Stripe account. Its name says what it is, should it ever show up anywhere else.
  */
 export const LOCAL_DEVELOPMENT_SECRET = 'whsec_local_development_only_never_use_in_production'
+
+/**
+ * HOST when unset: 127.0.0.1 in development, which runs on a signing secret printed in the README
+ * and so must not be reachable from the network; every interface otherwise (containers, servers).
+ */
+export function defaultHost (nodeEnv: Settings['NODE_ENV']): string {
+  return nodeEnv === 'development' ? '127.0.0.1' : '0.0.0.0'
+}

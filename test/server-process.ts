@@ -1,11 +1,24 @@
 // The real server as a child process (src/server.ts under tsx), for what only a process shows:
 // signals, exit codes, a kill in the middle of a stream.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { signPayload, TEST_WEBHOOK_SECRET } from './helper.js'
 
-const projectRoot = fileURLToPath(new URL('../', import.meta.url))
+const serverEntry = fileURLToPath(new URL('../src/server.ts', import.meta.url))
+// By absolute URL: `--import tsx` resolves from the working directory, which is not the project's.
+const tsxLoader = import.meta.resolve('tsx')
+// The server reads `.env` in its working directory: by default it runs in an empty folder, so a
+// developer's own .env in the project never leaks into a test.
+const emptyWorkingDir = mkdtempSync(join(tmpdir(), 'stripe-router-cwd-'))
+
+export interface ServerProcessOptions {
+  /** The working directory (where `.env` is read); an empty folder unless a test needs its own. */
+  cwd?: string
+}
 
 export interface ServerProcess {
   child: ChildProcess
@@ -14,9 +27,9 @@ export interface ServerProcess {
   logs: Array<Record<string, unknown>>
 }
 
-export async function startServer (env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: projectRoot,
+export async function startServer (env: Record<string, string>, options: ServerProcessOptions = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', tsxLoader, serverEntry], {
+    cwd: options.cwd ?? emptyWorkingDir,
     env: {
       ...process.env,
       NODE_ENV: 'test',
@@ -83,12 +96,12 @@ export interface StartupRun {
  * Starts the server with `env` and collects its output until it exits, or until `timeoutMs` passes
  * (then it is killed): for start-ups that must be refused, and for what they print.
  */
-export async function runServerUntilExit (env: Record<string, string>, timeoutMs = 30_000): Promise<StartupRun> {
+export async function runServerUntilExit (env: Record<string, string>, timeoutMs = 30_000, options: ServerProcessOptions = {}): Promise<StartupRun> {
   // Without tap's NODE_OPTIONS: coverage of a process that only starts and stops is not worth
   // seconds of start-up each, several at once on a small machine.
   const { NODE_OPTIONS: _coverageHooks, ...inherited } = process.env
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: projectRoot,
+  const child = spawn(process.execPath, ['--import', tsxLoader, serverEntry], {
+    cwd: options.cwd ?? emptyWorkingDir,
     env: { ...inherited, NODE_ENV: 'test', STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })

@@ -6,11 +6,14 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import Stripe from 'stripe'
 import { compareSubscriptions, subscriptionsFor } from '../dev/endpoint-subscriptions.js'
+import type { Settings } from '../../config/settings.js'
 import { listHandlerPatterns } from '../handler-loader.js'
 import { createStripeClient } from '../stripe-client.js'
+import { readSettings } from './read-settings.js'
 import { runWithUsage, UsageError } from './usage-error.js'
 
 export interface EndpointsIo {
+  /** The settings' source, read as the service reads it (process.env with .env beneath it, or data in tests). */
   env: Record<string, string | undefined>
   /** The project folder, whose handlers/ is read unless HANDLERS_DIR says otherwise. */
   root: string
@@ -45,14 +48,14 @@ const options = {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options, allowPositionals: true }>>['values']
 
-function stripeClient (values: Values, env: EndpointsIo['env']): Stripe {
-  const key = env.STRIPE_SECRET_KEY
-  if (key === undefined || key === '') throw new UsageError('Set STRIPE_SECRET_KEY to a key that can read webhook endpoints (sk_test_... for test mode)')
-  const protocol = values['api-protocol'] ?? env.STRIPE_API_PROTOCOL
+function stripeClient (values: Values, settings: Settings): Stripe {
+  const key = settings.STRIPE_SECRET_KEY
+  if (key === undefined) throw new UsageError('Set STRIPE_SECRET_KEY to a key that can read webhook endpoints (sk_test_... for test mode)')
+  const protocol = values['api-protocol'] ?? settings.STRIPE_API_PROTOCOL
   if (protocol !== undefined && protocol !== 'http' && protocol !== 'https') throw new UsageError(`--api-protocol must be http or https, not "${protocol}"`)
-  const port = values['api-port'] ?? env.STRIPE_API_PORT
+  const port = values['api-port'] ?? settings.STRIPE_API_PORT
   return createStripeClient(key, {
-    STRIPE_API_HOST: values['api-host'] ?? env.STRIPE_API_HOST,
+    STRIPE_API_HOST: values['api-host'] ?? settings.STRIPE_API_HOST,
     STRIPE_API_PORT: port === undefined ? undefined : Number(port),
     STRIPE_API_PROTOCOL: protocol
   }, 1)
@@ -77,8 +80,9 @@ function printList (out: EndpointsIo['out'], title: string, types: string[]): vo
 }
 
 async function check (values: Values, io: EndpointsIo): Promise<number> {
-  const stripe = stripeClient(values, io.env)
-  const handlersDir = io.env.HANDLERS_DIR ?? join(io.root, 'handlers')
+  const settings = await readSettings(io.env)
+  const stripe = stripeClient(values, settings)
+  const handlersDir = settings.HANDLERS_DIR ?? join(io.root, 'handlers')
   const wanted = subscriptionsFor(await listHandlerPatterns(handlersDir))
   const endpoint = await findEndpoint(stripe, values)
 

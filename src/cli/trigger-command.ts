@@ -3,16 +3,19 @@
 // the answer. No Stripe account, no network beyond the service.
 import { parseArgs } from 'node:util'
 import Stripe from 'stripe'
-import { LOCAL_DEVELOPMENT_SECRET, settingsSchema } from '../../config/settings.js'
+import type { Settings } from '../../config/settings.js'
 import { buildEvent, hasRealisticSample } from '../dev/build-event.js'
 import { buildThinEvent, isThinEventType } from '../dev/build-thin-event.js'
 import { triggerFields } from '../dev/trigger-fields.js'
 import type { StripeSnapshotEventType } from '../define-handler.js'
 import type { RoutedEvent } from '../routed-event.js'
 import { stripeEventTypes, stripeThinEventTypes } from '../stripe-event-types.js'
+import { readSettings } from './read-settings.js'
+import { chooseSigningSecret, invalidSignatureHint, type SigningSecret } from './signing-secret.js'
 import { runWithUsage, UsageError } from './usage-error.js'
 
 export interface TriggerIo {
+  /** The settings' source, read as the service reads it (process.env with .env beneath it, or data in tests). */
   env: Record<string, string | undefined>
   out: (line: string) => void
   /** Where warnings go (stderr from the command line); `out` unless given. */
@@ -46,8 +49,8 @@ Options:
                            of sending it
   --list                   list every event type (* marks a realistic sample), then the thin ones
 
-The secret is STRIPE_WEBHOOK_SECRET (the first, when several), or the local development secret
-that npm run dev uses when none is set.`
+The secret is STRIPE_WEBHOOK_SECRET from the environment or .env (the first, when several), or
+the local development secret that npm run dev uses when none is set.`
 
 const options = {
   url: { type: 'string' },
@@ -69,18 +72,8 @@ function parseTimestamp (text: string, now: number): number {
   return value < 0 ? now + value : value
 }
 
-function signingSecret (env: TriggerIo['env'], given: string | undefined): string {
-  if (given !== undefined) return given
-  const configured = env.STRIPE_WEBHOOK_SECRET?.split(',').map((secret) => secret.trim()).find((secret) => secret !== '')
-  return configured ?? LOCAL_DEVELOPMENT_SECRET
-}
-
-function defaultUrl (env: TriggerIo['env'], thin: boolean): string {
-  const port = env.PORT ?? String(settingsSchema.properties.PORT.default)
-  const path = thin
-    ? env.THIN_WEBHOOK_PATH ?? settingsSchema.properties.THIN_WEBHOOK_PATH.default
-    : env.WEBHOOK_PATH ?? settingsSchema.properties.WEBHOOK_PATH.default
-  return `http://127.0.0.1:${port}${path}`
+function defaultUrl (settings: Settings, thin: boolean): string {
+  return `http://127.0.0.1:${settings.PORT}${thin ? settings.THIN_WEBHOOK_PATH : settings.WEBHOOK_PATH}`
 }
 
 function listTypes (out: TriggerIo['out']): number {
@@ -114,7 +107,7 @@ export function curlRecipe (url: string, payload: string, signature: string): st
   return `curl -sS -X POST ${quoted(url)} \\\n  -H 'Content-Type: application/json' \\\n  -H ${quoted(`Stripe-Signature: ${signature}`)} \\\n  --data-binary ${quoted(payload)}`
 }
 
-async function send (url: string, payload: string, signature: string, io: TriggerIo): Promise<number> {
+async function send (url: string, payload: string, signature: string, signing: SigningSecret, io: TriggerIo): Promise<number> {
   let response: Response
   try {
     response = await (io.fetch ?? fetch)(url, {
@@ -127,7 +120,9 @@ async function send (url: string, payload: string, signature: string, io: Trigge
     io.out(`Could not reach ${url} (${cause}). Is the service running? Start it with npm run dev.`)
     return 1
   }
-  io.out(`← ${response.status} ${await response.text()}`)
+  const answer = await response.text()
+  io.out(`← ${response.status} ${answer}`)
+  if (response.status === 400 && answer.includes('"INVALID_SIGNATURE"')) invalidSignatureHint(signing).forEach((line) => { io.out(line) })
   return response.ok ? 0 : 1
 }
 
@@ -148,16 +143,18 @@ export async function runTriggerCommand (argv: string[], io: TriggerIo): Promise
     const event = buildFromOptions(type, values, timestamp, io.warn ?? io.out)
     // Serialised as Stripe serialises events: two-space indentation.
     const payload = JSON.stringify(event, null, 2)
-    const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: signingSecret(io.env, values.secret), timestamp })
-    const url = values.url ?? defaultUrl(io.env, event.object === 'v2.core.event')
+    const settings = await readSettings(io.env)
+    const signing = chooseSigningSecret(settings, io.env, values.secret)
+    const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: signing.secret, timestamp })
+    const url = values.url ?? defaultUrl(settings, event.object === 'v2.core.event')
     if (values.print === true) {
       io.out(curlRecipe(url, payload, signature))
       return 0
     }
     io.out(`→ POST ${url} ${type} ${event.id} (${Buffer.byteLength(payload)} bytes)`)
-    const code = await send(url, payload, signature, io)
+    const code = await send(url, payload, signature, signing, io)
     if (values.twice !== true || code !== 0) return code
     io.out(`→ POST ${url} ${type} ${event.id} again, as a redelivery`)
-    return await send(url, payload, signature, io)
+    return await send(url, payload, signature, signing, io)
   })
 }

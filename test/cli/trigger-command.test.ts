@@ -89,6 +89,10 @@ test('a stale timestamp or another secret is refused by the service, and the tri
   const wrongSecret = await trigger(['charge.succeeded', '--url', url, '--secret', 'whsec_not_the_one'], env)
   t.equal(wrongSecret.code, 1)
   t.match(wrongSecret.output, /← 400 .*INVALID_SIGNATURE/)
+  t.match(wrongSecret.output, 'this event was signed with the --secret given (…_one)', 'it says which secret signed')
+  t.match(wrongSecret.output, /To align them: .* pass the service's secret with --secret/, 'and how to align them')
+  t.notOk(wrongSecret.output.includes('whsec_not_the_one'), 'never the secret itself')
+  t.notMatch(stale.output, /To align them/, 'a stale signature gets no secret hint')
 })
 
 test('--print gives a curl command that, run as printed, delivers the event signed with the development secret', async (t) => {
