@@ -20,13 +20,13 @@ Commands:
   show <id>                One event: its fields, attempts and deliveries (--payload adds the body,
                            --json prints it as JSON).
   replay <id>...           Hand events to their handlers again. Events never handled (failed,
-                           unhandled, pending) are replayed as they are; handled events, and events
-                           the LIVEMODE guard ignored, only with --force. Attempt numbers go on.
+                           unhandled, pending) are replayed as they are; handled, ignored and
+                           superseded events only with --force. Attempt numbers go on.
   replay --failed          Every failed event.
   replay --type <t> --since <time> [--status <s>] [--force]
                            Events of a type received since a time.
     --json                 one {"id", "outcome"} per line; outcome is requeued, unknown, leased,
-                           handled or ignored
+                           handled, ignored or superseded
   stats                    How many events are in each status (--json: one object).
   reconcile [--since 72h] [--type <t>]... [--dry-run]
                            Store the events Stripe lists that the store lacks (see reconcile --help).
