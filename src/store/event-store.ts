@@ -127,7 +127,7 @@ export interface Redelivery {
   type: string
   /** Whether an `unhandled` event is requeued too: its type has a handler now. `failed` ones always are. */
   requeueUnhandled: boolean
-  /** When the redelivery arrived, in milliseconds: the event is due then, and runs before it no longer count as its successes. */
+  /** When the redelivery arrived, in milliseconds: the event is due then. Earlier runs still count: a late success of one fences the requeue. */
   now: number
   /** Claim it at once under this lease token (inline mode, or a reserved slot) instead of leaving it pending. */
   claim?: { owner: string, leaseExpiresAt: number }

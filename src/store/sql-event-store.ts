@@ -182,11 +182,13 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     // One conditional UPDATE: of two replicas receiving the same redelivery, one requeues it, and the
     // other finds it no longer failed. SET reads the row as it was, so attempts_at_requeue takes the
     // attempts made before this redelivery, and a claim's own attempt is counted after it.
-    // requeued_at = now: runs before it no longer count as the event's success (success-history.ts).
+    // requeued_at stays: a failed event has no success since it, yet a run presumed dead by the
+    // claim-time cap may still succeed; counted as a success, it then fences this requeue's claim.
     const rows = await client.query({
       sql: `UPDATE stripe_events SET status = $1, lease_owner = $2, lease_expires_at = $3, next_attempt_at = $4,
-              attempts_at_requeue = attempts, attempts = attempts + $5, requeued_at = $6
-            WHERE id = $7 AND type = $8 AND (status = 'failed' OR (status = 'unhandled' AND $9 = 1))
+              attempts_at_requeue = attempts, attempts = attempts + $5
+            WHERE id = $6 AND type = $7 AND (status = 'failed' OR (status = 'unhandled' AND $8 = 1))
+              AND ${firstSuccessAt('stripe_events')} IS NULL
             RETURNING ${columns}`,
       params: [
         claimAs === undefined ? 'pending' : 'processing',
@@ -194,7 +196,6 @@ export function createSqlEventStore (client: SqlClient): EventStore {
         claimAs?.leaseExpiresAt ?? null,
         claimAs?.leaseExpiresAt ?? now,
         claimAs === undefined ? 0 : 1,
-        now,
         id,
         redelivery.type,
         redelivery.requeueUnhandled ? 1 : 0
@@ -348,7 +349,8 @@ export function createSqlEventStore (client: SqlClient): EventStore {
       {
         // Attempt numbers go on; MAX_ATTEMPTS counts from attempts_at_requeue. stripe_event_attempts keeps the history.
         sql: `UPDATE stripe_events SET status = 'pending', next_attempt_at = $1, lease_owner = NULL, lease_expires_at = NULL,
-                attempts_at_requeue = attempts, requeued_at = $1
+                attempts_at_requeue = attempts,
+                requeued_at = CASE WHEN ${firstSuccessAt('stripe_events')} IS NULL THEN requeued_at ELSE $1 END
               ${where.sql === '' ? 'WHERE' : `${where.sql} AND`} (${allowed})
               RETURNING id`,
         params: [now, ...where.params]

@@ -386,6 +386,25 @@ for (const [backend, open] of Object.entries(backends)) {
     t.same(await store.deliveries('evt_beside'), [{ ...delivery, eventId: 'evt_beside', kind: 'conflict', payload: Buffer.from('{"id":"evt_beside"}') }])
   })
 
+  test(`${backend}: a run presumed dead that succeeds after a resend or a replay of its event fences the new claim: no second run`, async (t) => {
+    const store = await ready(t, open)
+    if (store === null) return
+    const now = Date.now()
+    for (const [id, requeueIt] of [
+      ['evt_late_resend', async () => await store.redeliver('evt_late_resend', { type: 'payment_intent.succeeded', requeueUnhandled: false, now: now + 300 })],
+      ['evt_late_replay', async () => await store.requeue({ ids: ['evt_late_replay'] }, false, now + 300)]
+    ] as const) {
+      // The last allowed run's lease runs out (a blocked event loop, not a crash): failed at claim time.
+      await store.insert(newEvent(id), { status: 'processing', owner: leaseToken('slow', 1), leaseExpiresAt: now + 100 })
+      t.match(await store.failAbandoned(now + 200, 1), [{ id }])
+      t.ok(await requeueIt(), `${id} requeued`)
+      // The presumed-dead run ends after all, successfully: its side effect happened.
+      await store.finishAttempt({ eventId: id, attempt: 1, worker: leaseToken('slow', 1), startedAt: now, finishedAt: now + 400, outcome: 'handled', error: null }, { status: 'handled' })
+      t.same(await store.claimDue(leaseToken('other', 1), now + 500, now + 60_000, 10), [], `${id} is not claimed again`)
+    }
+    t.same((await store.settleSucceeded(now + 500)).map((event) => event.id).sort(), ['evt_late_replay', 'evt_late_resend'], 'both settle handled instead')
+  })
+
   test(`${backend}: after a requeue, MAX_ATTEMPTS counts the attempts since it, while attempt numbers go on`, async (t) => {
     const store = await ready(t, open)
     if (store === null) return
