@@ -34,7 +34,7 @@ async function list ({ args, store, out, err }: SubcommandContext): Promise<numb
   const shownEvents = events.slice(0, limit)
   if (args.json) shownEvents.forEach((event) => out(JSON.stringify(eventJson(event))))
   else eventTable(shownEvents, args.filter.objectId !== undefined).forEach(out)
-  if (events.length > limit) err(`Only the first ${limit} events matching are shown; more match (--limit, --since, --until to see them).`)
+  if (events.length > limit) err(`Only the first ${limit} matching event${limit === 1 ? ' is' : 's are'} shown; more match (--limit, --since, --until to see them).`)
   return exitCodes.ok
 }
 

@@ -248,7 +248,7 @@ export function createStoredInbox (
     const logRequeued = async (): Promise<void> => {
       await recordDelivery(newEvent, 'redelivery')
       eventLog.info({ eventId: newEvent.id, eventType: newEvent.type, previousStatus: stored.status, attempts: stored.attempts },
-        `Redelivery of a ${stored.status} event re-queued: its handler runs again, with a fresh budget of attempts`)
+        `Redelivery of ${stored.status === 'failed' ? 'a failed' : 'an unhandled'} event re-queued: its handler runs, with a fresh budget of attempts`)
     }
     if (options.mode === 'queued') {
       if (!(await queue(event, async () => (await redeliver(false)) !== null, async () => await redeliver(true)))) return null

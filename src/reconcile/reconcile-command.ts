@@ -86,7 +86,10 @@ export async function runReconcileCommand (argv: string[], io: ReconcileIo): Pro
       return 0
     } catch (error) {
       if (!(error instanceof Stripe.errors.StripeError)) throw error
-      err(`The Stripe API refused: ${redactCredentials(error.message)}`)
+      // A connection that failed is not a refusal: name where it was going, so a wrong STRIPE_API_HOST shows.
+      err(error instanceof Stripe.errors.StripeConnectionError
+        ? `Could not reach the Stripe API at ${settings.STRIPE_API_HOST ?? 'api.stripe.com'}: ${redactCredentials(error.message)}`
+        : `The Stripe API refused: ${redactCredentials(error.message)}`)
       return 1
     } finally {
       await store.close()

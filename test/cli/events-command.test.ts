@@ -72,7 +72,7 @@ for (const backend of backends) {
 
     const cut = await run(['list', '--limit', '2'], env)
     t.equal(cut.out.split('\n').length, 3, 'a header and two events')
-    t.match(cut.err, /\nOnly the first 2 events matching are shown; more match/, 'a cut list says so')
+    t.match(cut.err, /\nOnly the first 2 matching events are shown; more match/, 'a cut list says so')
     t.notMatch(listed.err, /Only the first/)
 
     const failedOnly = await run(['list', '--status', 'failed', '--json'], env)

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { test } from 'tap'
+import { freePort } from '../free-port.js'
 import { runReconcileCommand } from '../../src/reconcile/reconcile-command.js'
 import { FAKE_SECRET_KEY } from '../fakes/stripe-api.js'
 import { buildApp, deliver, handlerFolder, settle } from '../helper.js'
@@ -115,5 +116,9 @@ test('reconcile refuses what it cannot do, on stderr, with the CLI\'s exit codes
   t.equal(refused.code, 1)
   t.match(refused.err, /The Stripe API refused: Invalid API Key provided/)
   t.notOk(refused.err.includes(wrongKey), 'the key is not printed')
+  const closedPort = await freePort()
+  const unreachable = await run([], fakeApiEnv(closedPort, FAKE_SECRET_KEY))
+  t.equal(unreachable.code, 1)
+  t.match(unreachable.err, /Could not reach the Stripe API at 127\.0\.0\.1: /, 'a connection failure is not called a refusal, and names the host')
   t.match((await run(['--help'], withKey)), { code: 0, out: /Usage: npm run events -- reconcile/ })
 })
