@@ -7,7 +7,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { StripeHandlers } from '../../plugins/stripe-handlers.js'
 import { EventInProgressError, HandlerFailedError } from '../errors.js'
 import { leaseToken, type DeliveryKind, type NewEvent, type StoredEvent } from '../store/event-store.js'
-import type { HealthTrackedStore } from '../store/store-health.js'
+import { storeErrorFields, type HealthTrackedStore } from '../store/store-health.js'
 import type { RetryPolicy } from './retry-delay.js'
 import { createLeaseKeeper } from './lease-keeper.js'
 import { isIdConflict, isRequeueable } from './repeat-delivery.js'
@@ -193,7 +193,7 @@ export function createStoredInbox (
   async function runInline (claimed: StoredEvent, event: RoutedEvent, eventLog: FastifyBaseLogger): Promise<'handled' | 'superseded'> {
     const { result, error } = await runAttempt(context, claimed, event, eventLog)
     if (result === null || result.status === 'failed') {
-      eventLog.error({ err: error, eventId: event.id, eventType: event.type }, `Handler for ${event.type} failed`)
+      eventLog.error({ ...storeErrorFields(error), eventId: event.id, eventType: event.type }, `Handler for ${event.type} failed`)
       throw new HandlerFailedError(event.type)
     }
     return result.status === 'superseded' ? 'superseded' : 'handled'

@@ -73,9 +73,9 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
     const ids = { eventId: event.id, eventType: event.type }
     if (result === null) return
     if (result.status === 'pending') {
-      attemptLog.warn({ ...ids, err: error, retryAt: new Date(result.nextAttemptAt).toISOString() }, `Handler for ${event.type} failed; will retry`)
+      attemptLog.warn({ ...ids, ...storeErrorFields(error), retryAt: new Date(result.nextAttemptAt).toISOString() }, `Handler for ${event.type} failed; will retry`)
     } else if (result.status === 'failed') {
-      attemptLog.error({ ...ids, err: error }, `Handler for ${event.type} failed ${event.attempts - event.attemptsAtRequeue} times; the event is marked failed`)
+      attemptLog.error({ ...ids, ...storeErrorFields(error) }, `Handler for ${event.type} failed ${event.attempts - event.attemptsAtRequeue} times; the event is marked failed`)
     }
   }
 
