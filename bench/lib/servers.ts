@@ -22,6 +22,8 @@ export interface ServerSpec {
   kind: ServerKind
   /** For the router: its settings, e.g. { EVENT_STORE: 'sqlite' }; for the floor and the Express sample, REFERENCE_STORE: 'sqlite' adds the synced insert. */
   env?: Record<string, string>
+  /** Flags for node before the script, e.g. ['--cpu-prof', '--cpu-prof-dir', dir]. */
+  nodeFlags?: string[]
 }
 
 export interface RunningServer {
@@ -36,7 +38,8 @@ export interface RunningServer {
   storeCounts: () => Promise<{ stored: number, handled: number } | null>
   /** By the store's attempt history: events handled more than once, and events never handled. */
   handledOnceCheck: () => Promise<{ handledTwice: number, neverHandled: number }>
-  stop: () => Promise<void>
+  /** Kills the server (SIGKILL unless told otherwise, e.g. SIGTERM to let --cpu-prof write its profile) and removes its data. */
+  stop: (signal?: NodeJS.Signals) => Promise<void>
 }
 
 async function freePort (): Promise<number> {
@@ -93,7 +96,7 @@ export async function startServer (spec: ServerSpec): Promise<RunningServer> {
   const schema = spec.env?.EVENT_STORE === 'postgres' ? await createScratchSchema(databaseUrl, 'router_bench') : null
   const port = await freePort()
   const startedAt = performance.now()
-  const child = spawn('taskset', ['-c', '1', process.execPath, ...commands[spec.kind]], {
+  const child = spawn('taskset', ['-c', '1', process.execPath, ...(spec.nodeFlags ?? []), ...commands[spec.kind]], {
     cwd: projectRoot,
     env: {
       ...process.env,
@@ -136,8 +139,8 @@ export async function startServer (spec: ServerSpec): Promise<RunningServer> {
       await store.close()
       return { stored: Object.values(counts).reduce((sum, count) => sum + count, 0), handled: counts.handled }
     },
-    stop: async () => {
-      child.kill('SIGKILL')
+    stop: async (signal = 'SIGKILL') => {
+      child.kill(signal)
       if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve))
       rmSync(dataDir, { recursive: true, force: true })
       await schema?.drop()
