@@ -10,7 +10,7 @@ import { openReferenceStore } from './reference-store.js'
 
 const stripe = new Stripe('sk_test_benchmark_only')
 const endpointSecret = process.env.STRIPE_WEBHOOK_SECRET as string
-const store = openReferenceStore()
+const store = openReferenceStore(process.env.REFERENCE_STORE, process.env.DATA_DIR as string)
 const app = express()
 
 app.post('/webhook', express.raw({ type: 'application/json' }), (request, response) => {

@@ -8,10 +8,13 @@ export interface ReferenceStore {
   insertAll: (rows: ReadonlyArray<{ id: string, payload: Buffer }>) => void
 }
 
-/** The store when REFERENCE_STORE is `sqlite` (its file in DATA_DIR), else null: the reference without storage. */
-export function openReferenceStore (): ReferenceStore | null {
-  if (process.env.REFERENCE_STORE !== 'sqlite') return null
-  const db = new Database(join(process.env.DATA_DIR as string, 'reference.sqlite'))
+/**
+ * The store when `setting` (the reference's REFERENCE_STORE) is `sqlite`, its file in `dataDir`; else
+ * null, the reference without storage.
+ */
+export function openReferenceStore (setting: string | undefined, dataDir: string): ReferenceStore | null {
+  if (setting !== 'sqlite') return null
+  const db = new Database(join(dataDir, 'reference.sqlite'))
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = FULL')
   db.exec('CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, payload BLOB NOT NULL)')

@@ -13,7 +13,7 @@ import { openReferenceStore } from './reference-store.js'
 
 const endpointSecret = process.env.STRIPE_WEBHOOK_SECRET as string
 const signature = Stripe.webhooks.signature as NonNullable<typeof Stripe.webhooks.signature>
-const store = openReferenceStore()
+const store = openReferenceStore(process.env.REFERENCE_STORE, process.env.DATA_DIR as string)
 
 interface Pending { id: string, payload: Buffer, done: (error?: Error) => void }
 let pending: Pending[] = []
