@@ -28,6 +28,8 @@ export interface ServerSpec {
 
 export interface RunningServer {
   url: string
+  /** The server's DATA_DIR, removed by stop(). */
+  dataDir: string
   /** Milliseconds from spawn to the first HTTP answer. */
   startupMs: number
   /** Current and peak resident memory, in MiB, from /proc. */
@@ -118,6 +120,7 @@ export async function startServer (spec: ServerSpec): Promise<RunningServer> {
   const pid = child.pid as number
   return {
     url,
+    dataDir,
     startupMs,
     memory: () => ({ rssMiB: procStatusMiB(pid, 'VmRSS'), peakRssMiB: procStatusMiB(pid, 'VmHWM') }),
     cpuSeconds: () => procCpuSeconds(pid),
