@@ -1,9 +1,11 @@
-// The benchmark suite: the router against a bare Fastify route and Stripe's Express sample, with and
-// without its inbox; payload sizes; start-up with 4 and 275 handlers; memory over 100,000 events.
+// The benchmark suite: the router against a bare Fastify route, Stripe's Express sample, the floor
+// and the durable floor (the least a receiver must do without and with storing before its 2xx), with
+// and without its inbox; payload sizes; start-up with 4 and 275 handlers; memory over 100,000 events.
 // Rounds are interleaved so that the machine's drift hits every variant alike; ratios are taken
-// within a round, then the median is reported with its range.
+// within a round, then the median is reported with its range. Each target is written by name to
+// bench/results/latest.json (see targets.ts), so a script can check a run.
 //
-//   npm run bench -- [--seconds 5] [--rounds 3] [--connections 50] [--quick] [--only throughput,sizes,startup,memory]
+//   npm run bench -- [--seconds 5] [--rounds 5] [--connections 50] [--quick] [--only throughput,sizes,startup,memory]
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,11 +16,12 @@ import { projectRoot, startServer, type ServerSpec } from './lib/servers.js'
 import { median, spread } from './lib/stats.js'
 import { createDeliverer } from './lib/deliverer.js'
 import { runWrk, writeSignedRequests } from './lib/wrk.js'
+import { atMost, atLeast, notMeasured, type TargetResult, type TargetName } from './lib/targets.js'
 
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '5' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '50' },
     quick: { type: 'boolean', default: false },
     only: { type: 'string', default: 'throughput,sizes,startup,memory' }
@@ -30,6 +33,9 @@ const rounds = quick ? 1 : Number(values.rounds)
 const connections = Number(values.connections)
 const sections = new Set(values.only.split(','))
 const results: Record<string, unknown> = { seconds, rounds, connections, quick }
+// Every target by name; one a section does not measure says why (filled in by the section or at the end).
+const targetResults: Partial<Record<TargetName, TargetResult>> = {}
+const medians: Record<string, unknown> = {}
 
 const fixture = readFileSync(join(projectRoot, 'test/fixtures/payment_intent.succeeded.json'), 'utf8')
 const withPadding = (padding: string): string => {
@@ -127,6 +133,12 @@ function ratioOf (runs: Run[], variant: string, baseline: string, measure: Measu
 
 const report: string[] = []
 
+/** One line of the report for a target: its value (range), the bound and whether it is met, or why it was not measured. */
+function describeTarget (name: string, result: TargetResult): string {
+  if (!result.measured) return `${name}: not measured (${result.why}); target ${result.target}`
+  return `${name}: ${result.value.toFixed(2)} (${result.min.toFixed(2)}-${result.max.toFixed(2)}), target ${result.target}: ${result.met ? 'met' : 'NOT met'}`
+}
+
 if (sections.has('throughput')) {
   console.error('throughput')
   const variants: Array<[string, ServerSpec]> = [
@@ -134,6 +146,9 @@ if (sections.has('throughput')) {
     ['Express sample', { kind: 'express-sample' }],
     ['Fastify + raw-body + constructEvent', { kind: 'fastify-recipe' }],
     ['floor: raw-body + verifyHeader', { kind: 'verify-floor' }],
+    // The durable references: the same two with one synced SQLite insert per event before the 200.
+    ['durable floor: + SQLite insert', { kind: 'verify-floor', env: { REFERENCE_STORE: 'sqlite' } }],
+    ['Express sample + SQLite', { kind: 'express-sample', env: { REFERENCE_STORE: 'sqlite' } }],
     ['router, verify + route', { kind: 'router', env: { EVENT_STORE: 'none' } }],
     // The setting before FULL, as the baseline of what syncing every commit costs.
     ['router + SQLite inbox, NORMAL', { kind: 'router', env: { EVENT_STORE: 'sqlite', SQLITE_SYNCHRONOUS: 'NORMAL' } }],
@@ -162,13 +177,37 @@ if (sections.has('throughput')) {
   const targets = { byThroughput: targetsBy('throughput'), byCpu: targetsBy('cpu') }
   for (const [name, measured] of [['req/s', targets.byThroughput], ['CPU per request', targets.byCpu]] as const) {
     const ratio = (key: string): string => `${(measured[key] ?? Number.NaN).toFixed(2)}x`
-    report.push(`Targets, by ${name}: verify + route ${ratio('verifyRouteVsBare')} bare (target >= 0.75), ` +
-      `SQLite inbox ${ratio('sqliteVsBare')} bare (>= 0.55), verify + route ${ratio('verifyRouteVsExpress')} the Express sample (>= 3.5)`,
+    // The earlier issue's targets against the bare route, kept as reference ratios: issue 17's targets replace them.
+    report.push(`Reference ratios, by ${name}: verify + route ${ratio('verifyRouteVsBare')} bare, ` +
+      `SQLite inbox ${ratio('sqliteVsBare')} bare, verify + route ${ratio('verifyRouteVsExpress')} the Express sample`,
     `  the floor (fastify-raw-body + stripe-node verifyHeader + one parse, nothing else) is ${ratio('floorVsBare')} bare and ` +
       `${ratio('floorVsExpress')} Express; the router is ${ratio('verifyRouteVsFloor')} the floor`,
     `  the SQLite inbox syncing every commit (synchronous = FULL) is ${ratio('sqliteFullVsNormal')} the same with NORMAL`)
   }
-  report.push('')
+  const router = 'router, verify + route'
+  const inbox = 'router + SQLite inbox'
+  const durableFloor = 'durable floor: + SQLite insert'
+  const expressSqlite = 'Express sample + SQLite'
+  const inboxRuns = runs.filter((run) => run.variant === inbox)
+  const tailRatios = inboxRuns.map((run) => run.p99Ms / run.p50Ms)
+  const perRound = (variant: string, baseline: string, measure: Measure): number[] => ratiosWithinRounds(runs, variant, baseline, measure)
+  targetResults.routerToFloor = atLeast(perRound(router, floor, 'cpu'), 0.9, 'router, verify + route over the floor, by CPU time per request')
+  targetResults.inboxToDurableFloor = atLeast(perRound(inbox, durableFloor, 'cpu'), 0.7, 'router + SQLite inbox over the durable floor, by CPU time per request')
+  targetResults.inboxToExpressSqlite = atLeast(perRound(inbox, expressSqlite, 'cpu'), 3, 'router + SQLite inbox over the Express sample with SQLite, by CPU time per request')
+  targetResults.postgresToSqlite = atLeast(perRound('router + PostgreSQL inbox', inbox, 'throughput'), 0.5, 'router + PostgreSQL inbox over the SQLite inbox, by req/s')
+  targetResults.inboxP99ToP50 = atMost(tailRatios, 4, "the SQLite inbox's p99 latency over its p50 under the suite's load")
+  report.push('Targets (medians of the rounds, range in brackets):',
+    ...Object.entries(targetResults).map(([name, result]) => `  ${describeTarget(name, result)}`), '')
+  for (const variant of variants.map(([name]) => name)) {
+    const own = runs.filter((run) => run.variant === variant)
+    const summary = (values: number[]): { median: number, min: number, max: number } => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) })
+    medians[variant] = {
+      requestsPerSecond: summary(own.map((run) => run.requestsPerSecond)),
+      cpuMicrosPerRequest: summary(own.map((run) => run.cpuMicrosPerRequest)),
+      p50Ms: summary(own.map((run) => run.p50Ms)),
+      p99Ms: summary(own.map((run) => run.p99Ms))
+    }
+  }
   results.throughput = { runs, targets }
 }
 
@@ -263,6 +302,12 @@ if (sections.has('memory')) {
     ...memory.map((point) => `  after ${point.events.toLocaleString('en').padStart(7)} events: RSS ${point.rssMiB.toFixed(0).padStart(4)} MiB, heap used ${point.heapUsedMiB.toFixed(0).padStart(3)} MiB`),
     `  after ${total.toLocaleString('en')}: ${((afterAll / after1k - 1) * 100).toFixed(1)} % over the RSS after 1,000 (target within 20 %)`, '')
   results.memory = memory
+  const rssAt = (events: number): number | undefined => memory.find((point) => point.events === events)?.rssMiB
+  const rss25k = rssAt(25_000)
+  const rss100k = rssAt(100_000)
+  targetResults.rssPlateauGrowth = rss25k === undefined || rss100k === undefined
+    ? notMeasured('RSS after 100,000 over RSS after 25,000', '<= 0.10', `the ${quick ? 'quick ' : ''}run sent ${total.toLocaleString('en')} events, not 100,000`)
+    : atMost([rss100k / rss25k - 1], 0.1, 'RSS after 100,000 events over RSS after 25,000, as growth (0.10 = 10 %)')
 
   // The same load in process, with a full GC before each reading: what the service holds per event.
   const probe = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/heap-after-gc.ts', String(total), String(checkpoints.length - 1)],
@@ -278,11 +323,36 @@ if (sections.has('memory')) {
     ...heap.map((point) => `  after ${point.events.toLocaleString('en').padStart(7)} events: ${point.heapUsedMiB.toFixed(1).padStart(5)} MiB`),
     `  after ${total.toLocaleString('en')}: ${((heapAfterAll / heapAfter1k - 1) * 100).toFixed(1)} % over the heap after 1,000`, '')
   results.heapAfterGc = heap
+  targetResults.heapGrowth = total < 100_000
+    ? notMeasured('heap in use after a full GC, growth from 1,000 to 100,000 events', '<= 0.05', `the ${quick ? 'quick ' : ''}run sent ${total.toLocaleString('en')} events, not 100,000`)
+    : atMost([heapAfterAll / heapAfter1k - 1], 0.05, 'heap in use after a full GC, growth from 1,000 to 100,000 events (0.05 = 5 %)')
+}
+
+// The held-rate run the handling target needs (70 % of the inbox's maximum for 60 s at a fixed rate)
+// is not built yet: the target is reported, unmeasured, so a script reading latest.json sees it.
+targetResults.handledWithin2s ??= notMeasured('every acknowledged event handled within 2 s of the end of a 60 s load held at 70 % of the inbox maximum',
+  'true', 'the suite has no fixed-rate load yet (wrk sends as fast as the server answers)')
+const unmeasuredSections: Array<[TargetName, string, string, string]> = [
+  ['routerToFloor', 'throughput', 'router over the floor, by CPU per request', '>= 0.90'],
+  ['inboxToDurableFloor', 'throughput', 'SQLite inbox over the durable floor, by CPU per request', '>= 0.70'],
+  ['inboxToExpressSqlite', 'throughput', 'SQLite inbox over the Express sample with SQLite, by CPU per request', '>= 3'],
+  ['postgresToSqlite', 'throughput', 'PostgreSQL inbox over the SQLite inbox, by req/s', '>= 0.50'],
+  ['inboxP99ToP50', 'throughput', "SQLite inbox's p99 over its p50", '<= 4'],
+  ['heapGrowth', 'memory', 'heap after a full GC, growth from 1,000 to 100,000 events', '<= 0.05'],
+  ['rssPlateauGrowth', 'memory', 'RSS after 100,000 over RSS after 25,000', '<= 0.10']
+]
+for (const [name, section, what, target] of unmeasuredSections) targetResults[name] ??= notMeasured(what, target, `the ${section} section was not run (--only)`)
+if (sections.has('memory')) {
+  report.push('Memory targets:', ...(['heapGrowth', 'rssPlateauGrowth', 'handledWithin2s'] as const).map((name) => `  ${describeTarget(name, targetResults[name] as TargetResult)}`), '')
 }
 
 console.log(`\n${report.join('\n')}`)
 const resultsDir = join(projectRoot, 'bench/results')
 mkdirSync(resultsDir, { recursive: true })
-const file = join(resultsDir, `suite-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+const finishedAt = new Date().toISOString()
+const file = join(resultsDir, `suite-${finishedAt.replace(/[:.]/g, '-')}.json`)
 writeFileSync(file, JSON.stringify(results, null, 2))
-console.log(`Raw numbers: ${file}`)
+// The summary a script checks: the throughput medians with their ranges, and every target by name.
+const latest = join(resultsDir, 'latest.json')
+writeFileSync(latest, JSON.stringify({ finishedAt, quick, seconds, rounds, connections, medians, targets: targetResults, rawNumbers: file }, null, 2) + '\n')
+console.log(`Raw numbers: ${file}\nMedians and targets: ${latest}`)

@@ -16,16 +16,20 @@ import { benchSecret } from './wrk.js'
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url))
 export const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
-export type ServerKind = 'bare-fastify' | 'express-sample' | 'fastify-recipe' | 'verify-floor' | 'router'
+export type ServerKind = 'bare-fastify' | 'express-sample' | 'express-sqlite' | 'fastify-recipe' | 'verify-floor' | 'durable-floor' | 'router'
 
 export interface ServerSpec {
   kind: ServerKind
-  /** For the router: its settings, e.g. { EVENT_STORE: 'sqlite' }. */
+  /** For the router: its settings, e.g. { EVENT_STORE: 'sqlite' }; for the floor and the Express sample, REFERENCE_STORE: 'sqlite' adds the synced insert. */
   env?: Record<string, string>
+  /** Flags for node before the script, e.g. ['--cpu-prof', '--cpu-prof-dir', dir]. */
+  nodeFlags?: string[]
 }
 
 export interface RunningServer {
   url: string
+  /** The server's DATA_DIR, removed by stop(). */
+  dataDir: string
   /** Milliseconds from spawn to the first HTTP answer. */
   startupMs: number
   /** Current and peak resident memory, in MiB, from /proc. */
@@ -36,7 +40,8 @@ export interface RunningServer {
   storeCounts: () => Promise<{ stored: number, handled: number } | null>
   /** By the store's attempt history: events handled more than once, and events never handled. */
   handledOnceCheck: () => Promise<{ handledTwice: number, neverHandled: number }>
-  stop: () => Promise<void>
+  /** Kills the server (SIGKILL unless told otherwise, e.g. SIGTERM to let --cpu-prof write its profile) and removes its data. */
+  stop: (signal?: NodeJS.Signals) => Promise<void>
 }
 
 async function freePort (): Promise<number> {
@@ -83,6 +88,8 @@ const commands: Record<ServerKind, string[]> = {
   'express-sample': ['--import', 'tsx', 'bench/reference/express-sample.ts'],
   'fastify-recipe': ['--import', 'tsx', 'bench/reference/fastify-raw-body-construct-event.ts'],
   'verify-floor': ['--import', 'tsx', 'bench/reference/verify-floor.ts'],
+  'durable-floor': ['--import', 'tsx', 'bench/reference/durable-floor.ts'],
+  'express-sqlite': ['--import', 'tsx', 'bench/reference/express-sqlite.ts'],
   router: ['dist/src/server.js']
 }
 
@@ -91,7 +98,7 @@ export async function startServer (spec: ServerSpec): Promise<RunningServer> {
   const schema = spec.env?.EVENT_STORE === 'postgres' ? await createScratchSchema(databaseUrl, 'router_bench') : null
   const port = await freePort()
   const startedAt = performance.now()
-  const child = spawn('taskset', ['-c', '1', process.execPath, ...commands[spec.kind]], {
+  const child = spawn('taskset', ['-c', '1', process.execPath, ...(spec.nodeFlags ?? []), ...commands[spec.kind]], {
     cwd: projectRoot,
     env: {
       ...process.env,
@@ -113,6 +120,7 @@ export async function startServer (spec: ServerSpec): Promise<RunningServer> {
   const pid = child.pid as number
   return {
     url,
+    dataDir,
     startupMs,
     memory: () => ({ rssMiB: procStatusMiB(pid, 'VmRSS'), peakRssMiB: procStatusMiB(pid, 'VmHWM') }),
     cpuSeconds: () => procCpuSeconds(pid),
@@ -134,8 +142,8 @@ export async function startServer (spec: ServerSpec): Promise<RunningServer> {
       await store.close()
       return { stored: Object.values(counts).reduce((sum, count) => sum + count, 0), handled: counts.handled }
     },
-    stop: async () => {
-      child.kill('SIGKILL')
+    stop: async (signal = 'SIGKILL') => {
+      child.kill(signal)
       if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve))
       rmSync(dataDir, { recursive: true, force: true })
       await schema?.drop()
