@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util'
 import type { EventFilter, EventStatus } from '../store/event-store.js'
 import { eventStatuses } from '../store/event-store.js'
+import { parseDuration } from '../durations.js'
 import { UsageError } from './usage-error.js'
 
 /** The help text: printed on stdout for --help, and on stderr after a usage error. */
@@ -62,13 +63,10 @@ export interface EventsArgs {
   now: number
 }
 
-const ageUnits: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
-
 /** `text` as milliseconds since the epoch: an ISO date, or an age (`30m`, `24h`, `7d`) before `now`. Throws UsageError otherwise. */
 export function parseTime (text: string, now: number): number {
-  const age = /^(\d+)([smhd])$/.exec(text)
-  if (age !== null) return now - Number(age[1]) * (ageUnits[age[2] as string] as number)
-  const time = Date.parse(text)
+  const age = parseDuration(text)
+  const time = age === null ? Date.parse(text) : now - age
   if (Number.isNaN(time)) throw new UsageError(`"${text}" is neither an ISO date nor an age such as 24h or 7d`)
   return time
 }

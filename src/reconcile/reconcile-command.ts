@@ -11,7 +11,7 @@ import { readSettings } from '../cli/read-settings.js'
 import { createStripeClient } from '../stripe-client.js'
 import { redactCredentials } from '../redact-credentials.js'
 import { runWithUsage, UsageError } from '../cli/usage-error.js'
-import { parseDuration } from '../durations.js'
+import { parseTime } from '../cli/events-args.js'
 import { stripeRetentionMs } from './list-events.js'
 import { reconcileEvents } from './reconcile-events.js'
 
@@ -40,9 +40,7 @@ Exit code 0 when done, 1 when Stripe or the store failed, 2 for a bad command li
 
 /** `text` (an age such as 72h, or an ISO date) as a time in ms, refused beyond Stripe's 30 days. */
 export function parseSince (text: string, now: number): number {
-  const age = parseDuration(text)
-  const since = age === null ? Date.parse(text) : now - age
-  if (Number.isNaN(since)) throw new UsageError(`--since "${text}" is neither an ISO date nor an age such as 72h or 7d`)
+  const since = parseTime(text, now)
   if (since < now - stripeRetentionMs) {
     throw new UsageError(`--since ${text} reaches back further than Stripe keeps events (30 days); use --since 30d at the most`)
   }
