@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { stripeEventTypes } from '../src/stripe-event-types.js'
+import { stripeEventTypes } from '../src/routing/stripe-event-types.js'
 import { projectRoot, startServer, type ServerSpec } from './lib/servers.js'
 import { median, spread } from './lib/stats.js'
 import { createDeliverer } from './lib/deliverer.js'

@@ -8,7 +8,7 @@ import { settingValuesKeyword, withoutEmptyValues } from '../config/setting-valu
 import { defaultHost, LOCAL_DEVELOPMENT_SECRET, settingsSchema, type SettingName, type Settings } from '../config/settings.js'
 import { dotenvFileFor } from '../config/settings-source.js'
 import { InvalidSettingError } from '../src/errors.js'
-import { redactCredentials } from '../src/redact-credentials.js'
+import { redactCredentials } from '../src/logging/redact-credentials.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

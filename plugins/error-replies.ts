@@ -4,7 +4,7 @@
 import type { FastifyError, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { isRouterError, signatureFailureCodes } from '../src/errors.js'
-import { createRefusalLogLimiter } from '../src/refusal-log-limiter.js'
+import { createRefusalLogLimiter } from '../src/logging/refusal-log-limiter.js'
 
 export interface ErrorReply {
   error: string

@@ -3,7 +3,7 @@
 import { hostname } from 'node:os'
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
-import { settleWithin } from '../src/settle-within.js'
+import { settleWithin } from '../src/time/settle-within.js'
 import { describeStoreError, type HealthTrackedStore } from '../src/store/store-health.js'
 
 export interface Readiness {

@@ -12,9 +12,9 @@ import {
   MissingSignatureError,
   StaleSignatureError
 } from '../src/errors.js'
-import { parseStripeEvent, parseThinEvent } from '../src/parse-stripe-event.js'
-import { diagnoseSignatureFailure } from '../src/signature-diagnosis.js'
-import type { RoutedEvent } from '../src/routed-event.js'
+import { parseStripeEvent, parseThinEvent } from '../src/delivery/parse-stripe-event.js'
+import { diagnoseSignatureFailure } from '../src/delivery/signature-diagnosis.js'
+import type { RoutedEvent } from '../src/delivery/routed-event.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

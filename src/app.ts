@@ -9,9 +9,9 @@ import readiness from '../plugins/readiness.js'
 import reconcileSweep from '../plugins/reconcile-sweep.js'
 import stripeHandlers from '../plugins/stripe-handlers.js'
 import stripeSignature from '../plugins/stripe-signature.js'
-import { checkHandlersDir } from './handlers-dir-check.js'
-import opsRoutes from './ops-routes.js'
-import webhookRoute from './webhook-route.js'
+import { checkHandlersDir } from './routing/handlers-dir-check.js'
+import opsRoutes from './routes/ops-routes.js'
+import webhookRoute from './routes/webhook-route.js'
 
 export interface AppOptions {
   /** The settings' source: `process.env` in the server, plain data in tests. */

@@ -8,7 +8,7 @@ import type Stripe from 'stripe'
 import type { HandledEventOfObject } from './store/event-store.js'
 
 // The shape a thin event arrives in, for handler tests that load a thin fixture.
-export type { ThinEventPayload } from './routed-event.js'
+export type { ThinEventPayload } from './delivery/routed-event.js'
 
 /** The v1 (snapshot) event types: `payment_intent.succeeded`, ... */
 export type StripeSnapshotEventType = Stripe.Event['type']

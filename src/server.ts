@@ -7,11 +7,11 @@ import closeWithGrace from 'close-with-grace'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import app from './app.js'
-import opsRoutes from './ops-routes.js'
-import { redactCredentials } from './redact-credentials.js'
-import { routerServerOptions } from './server-options.js'
-import { explainStartupFailure, type StartupStep } from './startup-errors.js'
-import { startupSummary } from './startup-summary.js'
+import opsRoutes from './routes/ops-routes.js'
+import { redactCredentials } from './logging/redact-credentials.js'
+import { routerServerOptions } from './startup/server-options.js'
+import { explainStartupFailure, type StartupStep } from './startup/startup-errors.js'
+import { startupSummary } from './startup/startup-summary.js'
 
 const server = Fastify({
   ...routerServerOptions(),

@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fast
 import fp from 'fastify-plugin'
 import Stripe from 'stripe'
 import app, { type AppOptions } from '../src/app.js'
-import { routerServerOptions } from '../src/server-options.js'
+import { routerServerOptions } from '../src/startup/server-options.js'
 
 export const TEST_WEBHOOK_SECRET = 'whsec_test_5f8a2c1e9b7d4f6a3c0e8b2d9f1a7c5e'
 

@@ -2,9 +2,9 @@
 // survive. Each signs exactly as Stripe does and waits until the inbox has settled.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type Stripe from 'stripe'
-import { buildEvent, type BuildEventOptions } from '../src/dev/build-event.js'
+import { buildEvent, type BuildEventOptions } from '../src/samples/build-event.js'
 import type { StripeEventOf, StripeSnapshotEventType } from '../src/define-handler.js'
-import type { RoutedEvent } from '../src/routed-event.js'
+import type { RoutedEvent } from '../src/delivery/routed-event.js'
 import { deliver, settle } from './helper.js'
 
 /** The same event (same id) delivered twice, as Stripe's at-least-once retries do. */

@@ -5,8 +5,8 @@ import { runTriggerCommand } from '../src/cli/trigger-command.js'
 import { createSqlEventStore } from '../src/store/sql-event-store.js'
 import { openSqliteClient } from '../src/store/sqlite-client.js'
 import { handlerFolder, paymentIntentSucceeded, temporaryDir } from './helper.js'
-import { exited, post, startServer } from './server-process.js'
-import { freePort } from './free-port.js'
+import { exited, post, startServer } from './helpers/server-process.js'
+import { freePort } from './helpers/free-port.js'
 
 async function storedStatuses (dataDir: string): Promise<Record<string, number>> {
   const store = createSqlEventStore(openSqliteClient(join(dataDir, 'events.sqlite')))

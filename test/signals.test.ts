@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { test } from 'tap'
 import { paymentIntentSucceeded, TEST_WEBHOOK_SECRET, temporaryDir } from './helper.js'
-import { exited, post, startServer } from './server-process.js'
+import { exited, post, startServer } from './helpers/server-process.js'
 
 const projectRoot = fileURLToPath(new URL('../', import.meta.url))
 

@@ -10,7 +10,7 @@ import { openPostgresClient } from '../../src/store/postgres-client.js'
 import type { SqlClient } from '../../src/store/sql-client.js'
 import { createSqlEventStore } from '../../src/store/sql-event-store.js'
 import { openSqliteClient } from '../../src/store/sqlite-client.js'
-import { createScratchSchema } from '../../test/postgres.js'
+import { createScratchSchema } from '../../test/helpers/postgres.js'
 import { benchSecret } from './wrk.js'
 
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url))

@@ -5,12 +5,12 @@
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import Stripe from 'stripe'
-import { compareSubscriptions, subscriptionsFor } from '../dev/endpoint-subscriptions.js'
+import { compareSubscriptions, subscriptionsFor } from './endpoint-subscriptions.js'
 import type { Settings } from '../../config/settings.js'
-import { listHandlerPatterns } from '../handler-loader.js'
+import { listHandlerPatterns } from '../routing/handler-loader.js'
 import { createStripeClient } from '../stripe-client.js'
 import { readSettings } from './read-settings.js'
-import { runWithUsage, UsageError } from './usage-error.js'
+import { runWithUsage, UsageError } from './run-command.js'
 
 export interface EndpointsIo {
   /** The settings' source, read as the service reads it (process.env with .env beneath it, or data in tests). */

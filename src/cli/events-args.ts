@@ -3,8 +3,8 @@
 import { parseArgs } from 'node:util'
 import type { EventFilter, EventStatus } from '../store/event-store.js'
 import { eventStatuses } from '../store/event-store.js'
-import { parseDuration } from '../durations.js'
-import { UsageError } from './usage-error.js'
+import { parseDuration } from '../time/durations.js'
+import { UsageError } from './run-command.js'
 
 /** The help text: printed on stdout for --help, and on stderr after a usage error. */
 export const usage = `Usage: npm run events -- <command> [options]

@@ -6,7 +6,7 @@ import type { EventFilter, EventStore } from '../store/event-store.js'
 import { eventStatuses } from '../store/event-store.js'
 import { parseTime, type EventsArgs } from './events-args.js'
 import { allDeliveries, eventDetails, eventDetailsJson, eventJson, eventTable, pruneForecast, replayReport } from './events-format.js'
-import { UsageError } from './usage-error.js'
+import { UsageError } from './run-command.js'
 
 export interface SubcommandContext {
   args: EventsArgs

@@ -4,15 +4,15 @@
 import { parseArgs } from 'node:util'
 import Stripe from 'stripe'
 import type { Settings } from '../../config/settings.js'
-import { buildEvent, hasRealisticSample } from '../dev/build-event.js'
-import { buildThinEvent, isThinEventType } from '../dev/build-thin-event.js'
-import { triggerFields } from '../dev/trigger-fields.js'
+import { buildEvent, hasRealisticSample } from '../samples/build-event.js'
+import { buildThinEvent, isThinEventType } from '../samples/build-thin-event.js'
+import { triggerFields } from '../samples/trigger-fields.js'
 import type { StripeSnapshotEventType } from '../define-handler.js'
-import type { RoutedEvent } from '../routed-event.js'
-import { stripeEventTypes, stripeThinEventTypes } from '../stripe-event-types.js'
+import type { RoutedEvent } from '../delivery/routed-event.js'
+import { stripeEventTypes, stripeThinEventTypes } from '../routing/stripe-event-types.js'
 import { readSettings } from './read-settings.js'
 import { chooseSigningSecret, invalidSignatureHint, type SigningSecret } from './signing-secret.js'
-import { runWithUsage, UsageError } from './usage-error.js'
+import { runWithUsage, UsageError } from './run-command.js'
 
 export interface TriggerIo {
   /** The settings' source, read as the service reads it (process.env with .env beneath it, or data in tests). */

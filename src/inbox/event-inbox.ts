@@ -13,7 +13,7 @@ import { createLeaseKeeper } from './lease-keeper.js'
 import { isIdConflict, isRequeueable } from './repeat-delivery.js'
 import { runAttempt, type AttemptContext, type Run, type RunFault } from './run-attempt.js'
 import { startEventWorker, type EventWorker, type WorkerOptions } from './event-worker.js'
-import type { RoutedEvent } from '../routed-event.js'
+import type { RoutedEvent } from '../delivery/routed-event.js'
 import { toNewEvent } from './new-event.js'
 
 /**

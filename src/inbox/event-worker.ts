@@ -2,11 +2,11 @@
 // instance stores an event, and by a poll for retries that fall due and events other replicas stored.
 import type { FastifyBaseLogger } from 'fastify'
 import type { StoredEvent } from '../store/event-store.js'
-import { lazyChildLogger } from '../lazy-child-logger.js'
+import { lazyChildLogger } from '../logging/lazy-child-logger.js'
 import { describeStoreError, storeErrorFields } from '../store/store-health.js'
 import { runAttempt, type AttemptContext } from './run-attempt.js'
 import { RunReleasedError, StoppedAfterErrorError } from './run-aborts.js'
-import type { RoutedEvent } from '../routed-event.js'
+import type { RoutedEvent } from '../delivery/routed-event.js'
 
 export interface WorkerOptions {
   concurrency: number

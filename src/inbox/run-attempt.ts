@@ -10,7 +10,7 @@ import type { LeaseKeeper, LeasedRun } from './lease-keeper.js'
 import { storeErrorFields } from '../store/store-health.js'
 import { retryDelayMs, type RetryPolicy } from './retry-delay.js'
 import { HandlerTimeoutError, LeaseLostError, RunReleasedError } from './run-aborts.js'
-import type { RoutedEvent } from '../routed-event.js'
+import type { RoutedEvent } from '../delivery/routed-event.js'
 
 /** What the metrics count about runs: slow (past half the timeout), timed out, lease lost, ... */
 export type RunFault = 'slow' | 'timed_out' | 'lease_lost' | 'uncaught' | 'suspected_duplicate' | 'abandoned'

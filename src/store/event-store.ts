@@ -1,5 +1,5 @@
 // What the inbox keeps of every verified event, and the one interface both backends implement.
-import type { RoutedTypes } from '../event-patterns.js'
+import type { RoutedTypes } from '../routing/event-patterns.js'
 
 /**
  * `ignored`: stored but not handled, by the LIVEMODE guard (a test-mode event in a live deployment, or the reverse).

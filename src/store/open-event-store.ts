@@ -8,7 +8,7 @@ import { openPostgresClient } from './postgres-client.js'
 import { createSqlEventStore } from './sql-event-store.js'
 import { openSqliteClient, type SqliteLog } from './sqlite-client.js'
 import { trackStoreHealth, type HealthTrackedStore } from './store-health.js'
-import { redactCredentials } from '../redact-credentials.js'
+import { redactCredentials } from '../logging/redact-credentials.js'
 
 export type StoreKind = 'sqlite' | 'postgres' | 'none'
 

@@ -1,6 +1,6 @@
 // The routing's choice of types, as SQL over stripe_events.type: which stored events went to one
 // handler. Prefixes compare with substr, not LIKE, since `_` (in every other Stripe type) is a LIKE wildcard.
-import type { RoutedTypes } from '../event-patterns.js'
+import type { RoutedTypes } from '../routing/event-patterns.js'
 import type { SqlValue } from './sql-client.js'
 
 /** SQL true when `column` is a type `pattern` matches; `param` numbers each value it adds. */

@@ -1,7 +1,7 @@
 // The event store over any SqlClient. Every claim is one conditional UPDATE, so the database, not
 // JavaScript, decides who runs an event: a duplicate delivery, a second worker or a second replica
 // finds the row already taken.
-import type { RoutedTypes } from '../event-patterns.js'
+import type { RoutedTypes } from '../routing/event-patterns.js'
 import type {
   AbandonedEvent,
   HandledEventOfObject,

@@ -1,7 +1,7 @@
 // The store's numbers for a metrics scrape, read within a bounded time: a scrape must answer while
 // the database is down or frozen (the process's own metrics matter most then), so a read that fails
 // or is late gives no numbers instead of failing or holding the scrape.
-import { settleWithin } from '../settle-within.js'
+import { settleWithin } from '../time/settle-within.js'
 import type { EventStore } from './event-store.js'
 
 export interface StoreGauges {

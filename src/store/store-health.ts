@@ -4,7 +4,7 @@
 // the cause in a few words (never a connection string or a stack), so a delivery gets a 503 and
 // Stripe retries it.
 import { StoreUnavailableError } from '../errors.js'
-import { redactCredentials } from '../redact-credentials.js'
+import { redactCredentials } from '../logging/redact-credentials.js'
 import type { EventStore } from './event-store.js'
 
 export interface WriteFailure {

@@ -1,9 +1,9 @@
 // The endpoint check against a local fake of the Stripe API: never the internet.
 import { test } from 'tap'
 import { runEndpointsCommand } from '../../src/cli/endpoints-command.js'
-import { subscriptionsFor } from '../../src/dev/endpoint-subscriptions.js'
-import { stripeEventTypes } from '../../src/stripe-event-types.js'
-import { FAKE_SECRET_KEY, startFakeStripeApi, type FakeStripeApi } from '../fakes/stripe-api.js'
+import { subscriptionsFor } from '../../src/cli/endpoint-subscriptions.js'
+import { stripeEventTypes } from '../../src/routing/stripe-event-types.js'
+import { FAKE_SECRET_KEY, startFakeStripeApi, type FakeStripeApi } from '../helpers/stripe-api-fake.js'
 import { handlerFolder } from '../helper.js'
 
 const seedTypes = ['balance.available', 'charge.dispute.created', 'payment_intent.succeeded', 'payment_method.attached']

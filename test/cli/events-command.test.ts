@@ -9,7 +9,7 @@ import pg from 'pg'
 import { test } from 'tap'
 import { runEventsCommand } from '../../src/cli/events-command.js'
 import { buildApp, deliver, handlerFolder, loadFixture, paymentIntentSucceeded, settle, temporaryDir } from '../helper.js'
-import { backendEnv, backends, freshPostgresSchema, type Backend } from '../postgres.js'
+import { backendEnv, backends, freshPostgresSchema, type Backend } from '../helpers/postgres.js'
 import { completedEventIds, runsByEvent } from '../fixtures/handler-folders/flaky/payment_intent.succeeded.js'
 
 interface Ran {

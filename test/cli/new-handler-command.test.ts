@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t, { test } from 'tap'
-import { copyOfProject, scaffold } from './scaffold-project.js'
+import { copyOfProject, scaffold } from '../helpers/scaffold-project.js'
 
 const run = promisify(execFile)
 // Type-checking the copy takes 60 to 100 s on a loaded 2-core machine alone; beside the full suite it

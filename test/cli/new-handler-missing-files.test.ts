@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { test } from 'tap'
-import { copyOfProject, scaffold } from './scaffold-project.js'
+import { copyOfProject, scaffold } from '../helpers/scaffold-project.js'
 
 const run = promisify(execFile)
 

@@ -4,9 +4,9 @@ import { spawn, spawnSync } from 'node:child_process'
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'tap'
-import { buildThinEvent } from '../../src/dev/build-thin-event.js'
+import { buildThinEvent } from '../../src/samples/build-thin-event.js'
 import { buildApp, paymentIntentSucceeded, signPayload, temporaryDir } from '../helper.js'
-import { freePort } from '../free-port.js'
+import { freePort } from '../helpers/free-port.js'
 
 const hasNginx = spawnSync('nginx', ['-v']).status === 0
 

@@ -6,9 +6,9 @@ import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { freePort } from '../free-port.js'
+import { freePort } from '../helpers/free-port.js'
 import { temporaryDir } from '../helper.js'
-import { exited } from '../server-process.js'
+import { exited } from '../helpers/server-process.js'
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url))
 // The type checker's first pass over the project takes tens of seconds on a loaded machine.

@@ -2,8 +2,8 @@
 // 503, and open the store by itself once the database starts.
 import { test } from 'tap'
 import { buildApp, deliver, paymentIntentSucceeded } from '../helper.js'
-import { runPostgresFault } from './postgres-fault-run.js'
-import { freePort } from '../free-port.js'
+import { runPostgresFault } from '../helpers/postgres-fault-run.js'
+import { freePort } from '../helpers/free-port.js'
 
 test('started while the database is down: up and unready, 503s, then ready by itself once it starts', async (t) => {
   let healthz: number | undefined

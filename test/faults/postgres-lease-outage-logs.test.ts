@@ -4,9 +4,9 @@
 import { join } from 'node:path'
 import { test } from 'tap'
 import { buildApp, deliver, settle, temporaryDir } from '../helper.js'
-import { sideEffectCounts } from '../side-effects.js'
-import { effectEvent, sideEffectsHandlers, sleep } from './runs-kit.js'
-import { throwawayPostgres } from './throwaway-postgres.js'
+import { sideEffectCounts } from '../helpers/side-effects.js'
+import { effectEvent, sideEffectsHandlers, sleep } from '../helpers/runs-kit.js'
+import { throwawayPostgres } from '../helpers/throwaway-postgres.js'
 
 test('a lease that cannot be renewed during an outage: one line per event when it fails, one when it works again, no stack', async (t) => {
   const cluster = await throwawayPostgres(t)

@@ -5,9 +5,9 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { test } from 'tap'
 import { buildApp, deliver, settle, temporaryDir } from '../helper.js'
-import { sideEffectCounts } from '../side-effects.js'
-import { effectEvent, sideEffectsHandlers, sleep } from './runs-kit.js'
-import { throwawayPostgres } from './throwaway-postgres.js'
+import { sideEffectCounts } from '../helpers/side-effects.js'
+import { effectEvent, sideEffectsHandlers, sleep } from '../helpers/runs-kit.js'
+import { throwawayPostgres } from '../helpers/throwaway-postgres.js'
 
 const storeGauges = ['stripe_events_queue_depth', 'stripe_events_oldest_unsettled_age_seconds', 'stripe_events_failed']
 

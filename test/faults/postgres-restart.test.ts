@@ -1,7 +1,7 @@
 // `pg_ctl stop -m immediate` (every backend dies at once, as in a crash) while deliveries flow at
 // 50/s; the cluster is started again 2 s later.
 import { test } from 'tap'
-import { runPostgresFault } from './postgres-fault-run.js'
+import { runPostgresFault } from '../helpers/postgres-fault-run.js'
 
 test('the database crash-stopped and restarted under load: 503 while it is down, nothing lost or doubled', async (t) => {
   await runPostgresFault(t, {

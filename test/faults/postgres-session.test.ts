@@ -2,9 +2,9 @@
 // ones: every session commits synchronously and has its timeouts, whatever the server or the
 // connection string say, and a dropped connection in the middle of a transaction is an error, not a crash.
 import { test } from 'tap'
-import { createScratchSchema } from '../postgres.js'
+import { createScratchSchema } from '../helpers/postgres.js'
 import { openPostgresClient } from '../../src/store/postgres-client.js'
-import { throwawayPostgres } from './throwaway-postgres.js'
+import { throwawayPostgres } from '../helpers/throwaway-postgres.js'
 
 test('every session commits synchronously and has its timeouts, keeping the connection string\'s own options', async (t) => {
   const cluster = await throwawayPostgres(t, { settings: { synchronous_commit: 'off', statement_timeout: '0' } })

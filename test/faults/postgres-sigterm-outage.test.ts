@@ -5,10 +5,10 @@
 import { join } from 'node:path'
 import { test } from 'tap'
 import { temporaryDir } from '../helper.js'
-import { exited, post, startServer, type ServerProcess } from '../server-process.js'
-import { sideEffectCounts } from '../side-effects.js'
-import { effectEvent, sideEffectsHandlers, sleep, waitFor } from './runs-kit.js'
-import { throwawayPostgres } from './throwaway-postgres.js'
+import { exited, post, startServer, type ServerProcess } from '../helpers/server-process.js'
+import { sideEffectCounts } from '../helpers/side-effects.js'
+import { effectEvent, sideEffectsHandlers, sleep, waitFor } from '../helpers/runs-kit.js'
+import { throwawayPostgres } from '../helpers/throwaway-postgres.js'
 
 test('SIGTERM during a PostgreSQL outage exits 0 after its grace, and the interrupted event is taken over once', async (t) => {
   const cluster = await throwawayPostgres(t)

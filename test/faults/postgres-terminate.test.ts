@@ -1,6 +1,6 @@
 // pg_terminate_backend of every service connection, twice, while deliveries flow at 50/s.
 import { test } from 'tap'
-import { runPostgresFault } from './postgres-fault-run.js'
+import { runPostgresFault } from '../helpers/postgres-fault-run.js'
 
 test('connections terminated under load: never a crash, a 2xx only when stored, nothing lost or doubled', async (t) => {
   await runPostgresFault(t, {

@@ -3,8 +3,8 @@
 import { join } from 'node:path'
 import { test } from 'tap'
 import { buildApp, deliver, temporaryDir } from '../helper.js'
-import { handledTwice } from '../side-effects.js'
-import { allSettled, countAnswer, effectEvent, reportFigures, sideEffectsHandlers, waitFor } from './runs-kit.js'
+import { handledTwice } from '../helpers/side-effects.js'
+import { allSettled, countAnswer, effectEvent, reportFigures, sideEffectsHandlers, waitFor } from '../helpers/runs-kit.js'
 
 const timeoutError = 'HandlerTimeoutError: the handler ran past HANDLER_TIMEOUT_MS (400 ms)'
 

@@ -5,9 +5,9 @@
 import { test } from 'tap'
 import { join } from 'node:path'
 import { temporaryDir } from '../helper.js'
-import { exited, post, startServer, type ServerProcess } from '../server-process.js'
-import { allSettled, countAnswer, effectEvent, reportFigures, sideEffectsHandlers, sleep, storeOf, waitFor } from './runs-kit.js'
-import { handledTwice } from '../side-effects.js'
+import { exited, post, startServer, type ServerProcess } from '../helpers/server-process.js'
+import { allSettled, countAnswer, effectEvent, reportFigures, sideEffectsHandlers, sleep, storeOf, waitFor } from '../helpers/runs-kit.js'
+import { handledTwice } from '../helpers/side-effects.js'
 
 const maxAttempts = 3
 

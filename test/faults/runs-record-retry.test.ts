@@ -6,8 +6,8 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { test } from 'tap'
 import { temporaryDir } from '../helper.js'
-import { exited, post, startServer } from '../server-process.js'
-import { countAnswer, effectEvent, reportFigures, sideEffectsHandlers, sleep, storeOf, waitFor } from './runs-kit.js'
+import { exited, post, startServer } from '../helpers/server-process.js'
+import { countAnswer, effectEvent, reportFigures, sideEffectsHandlers, sleep, storeOf, waitFor } from '../helpers/runs-kit.js'
 
 // Longer than twice the server's SQLite busy wait (5 s until SQLITE_LOCK_TIMEOUT_MS bounds it shorter),
 // which holds its event loop: the delivery's insert waits it out first, then the end's write, and

@@ -7,9 +7,9 @@
 import { join } from 'node:path'
 import { test } from 'tap'
 import { temporaryDir } from '../helper.js'
-import { freshPostgresSchema } from '../postgres.js'
-import { exited, post, startServer, type ServerProcess } from '../server-process.js'
-import { allSettled, countAnswer, effectEvent, reportFigures, sideEffectsHandlers, sleep, storeOf, waitFor } from './runs-kit.js'
+import { freshPostgresSchema } from '../helpers/postgres.js'
+import { exited, post, startServer, type ServerProcess } from '../helpers/server-process.js'
+import { allSettled, countAnswer, effectEvent, reportFigures, sideEffectsHandlers, sleep, storeOf, waitFor } from '../helpers/runs-kit.js'
 
 const maxAttempts = 3
 const blockMs = 2200

@@ -5,8 +5,8 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { test } from 'tap'
 import { buildApp, deliver, temporaryDir } from '../helper.js'
-import { freshPostgresSchema } from '../postgres.js'
-import { effectEvent, reportFigures, sideEffectsHandlers, waitFor } from './runs-kit.js'
+import { freshPostgresSchema } from '../helpers/postgres.js'
+import { effectEvent, reportFigures, sideEffectsHandlers, waitFor } from '../helpers/runs-kit.js'
 
 test('every slot busy past HANDLER_TIMEOUT_MS: /readyz is 503 with the reason, and 200 once a slot frees', async (t) => {
   const url = await freshPostgresSchema(t)

@@ -5,9 +5,9 @@ import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'tap'
 import { temporaryDir } from '../helper.js'
-import { exited } from '../server-process.js'
-import { handledTwice } from '../side-effects.js'
-import { awaitSideEffects, countedDeliveries, probe, startSqliteServer, tally, waitFor, type Answer } from './sqlite-kit.js'
+import { exited } from '../helpers/server-process.js'
+import { handledTwice } from '../helpers/side-effects.js'
+import { awaitSideEffects, countedDeliveries, probe, startSqliteServer, tally, waitFor, type Answer } from '../helpers/sqlite-kit.js'
 
 const replacedLine = (entry: Record<string, unknown>): boolean => String(entry.msg).startsWith('the SQLite file ') && entry.level === 50
 const createdLine = (file: string) => (entry: Record<string, unknown>): boolean =>

@@ -5,9 +5,9 @@ import { closeSync, openSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'tap'
 import { temporaryDir } from '../helper.js'
-import { handledTwice } from '../side-effects.js'
-import { mountTmpfs } from './file-systems.js'
-import { awaitSideEffects, countedDeliveries, probe, startSqliteServer, tally, waitFor, type Answer } from './sqlite-kit.js'
+import { handledTwice } from '../helpers/side-effects.js'
+import { mountTmpfs } from '../helpers/file-systems.js'
+import { awaitSideEffects, countedDeliveries, probe, startSqliteServer, tally, waitFor, type Answer } from '../helpers/sqlite-kit.js'
 
 /** Writes zeros to `file` until the file system has no page left. */
 function fillUp (file: string): number {

@@ -6,10 +6,10 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { test } from 'tap'
 import { temporaryDir } from '../helper.js'
-import { exited } from '../server-process.js'
-import { handledTwice, sideEffectCounts } from '../side-effects.js'
-import { mountExt4 } from './file-systems.js'
-import { awaitSideEffects, countedDeliveries, startSqliteServer, tally, waitFor, type Answer } from './sqlite-kit.js'
+import { exited } from '../helpers/server-process.js'
+import { handledTwice, sideEffectCounts } from '../helpers/side-effects.js'
+import { mountExt4 } from '../helpers/file-systems.js'
+import { awaitSideEffects, countedDeliveries, startSqliteServer, tally, waitFor, type Answer } from '../helpers/sqlite-kit.js'
 
 /** Each stored event's status, read from the file as it is on the disk (none if even the schema was lost). */
 function storedStatuses (file: string): Map<string, string> {

@@ -6,9 +6,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
 import { test } from 'tap'
-import { handledTwice } from '../side-effects.js'
+import { handledTwice } from '../helpers/side-effects.js'
 import { temporaryDir } from '../helper.js'
-import { awaitSideEffects, countedDeliveries, probe, startSqliteServer, tally, waitFor, type Answer } from './sqlite-kit.js'
+import { awaitSideEffects, countedDeliveries, probe, startSqliteServer, tally, waitFor, type Answer } from '../helpers/sqlite-kit.js'
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url))
 const lockMs = 4000

@@ -6,7 +6,7 @@ import type Stripe from 'stripe'
 import { createSqlEventStore } from '../../src/store/sql-event-store.js'
 import { openSqliteClient } from '../../src/store/sqlite-client.js'
 import { handlerFolder, loadFixture, temporaryDir } from '../helper.js'
-import { exited, post, startServer, type ServerProcess } from '../server-process.js'
+import { exited, post, startServer, type ServerProcess } from '../helpers/server-process.js'
 
 async function startCrashServer (dataDir: string): Promise<ServerProcess> {
   return await startServer({ DATA_DIR: dataDir, HANDLERS_DIR: handlerFolder('crash'), LEASE_SECONDS: '1', POLL_INTERVAL_MS: '50' })

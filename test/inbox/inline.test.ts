@@ -2,7 +2,7 @@
 // delivery runs the handler again, because deduplication is on handled, not on received.
 import { test } from 'tap'
 import { buildApp, deliver, handlerFolder, paymentIntentSucceeded } from '../helper.js'
-import { backendEnv, backends } from '../postgres.js'
+import { backendEnv, backends } from '../helpers/postgres.js'
 import { handledEventIds } from '../fixtures/handler-folders/recording/payment_intent.succeeded.js'
 import { completedEventIds, runsByEvent } from '../fixtures/handler-folders/flaky/payment_intent.succeeded.js'
 import { completedEventIds as slowCompleted } from '../fixtures/handler-folders/slow/payment_intent.succeeded.js'

@@ -6,9 +6,9 @@ import { join } from 'node:path'
 import { test, type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { runEventsCommand } from '../../src/cli/events-command.js'
-import { buildEvent } from '../../src/dev/build-event.js'
+import { buildEvent } from '../../src/samples/build-event.js'
 import { buildApp, deliver, handlerFolder, settle, temporaryDir } from '../helper.js'
-import { backendEnv, backends } from '../postgres.js'
+import { backendEnv, backends } from '../helpers/postgres.js'
 import { readStates } from '../fixtures/object-order/state-log.js'
 
 const modes = ['queued', 'inline'] as const

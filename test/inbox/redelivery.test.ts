@@ -7,8 +7,8 @@ import { test, type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import type Stripe from 'stripe'
 import { buildApp, deliver, handlerFolder, loadFixture, paymentIntentSucceeded, settle, temporaryDir, type LogLine } from '../helper.js'
-import { backendEnv, backends, freshPostgresSchema } from '../postgres.js'
-import { sideEffectCounts } from '../side-effects.js'
+import { backendEnv, backends, freshPostgresSchema } from '../helpers/postgres.js'
+import { sideEffectCounts } from '../helpers/side-effects.js'
 
 const modes = ['queued', 'inline'] as const
 

@@ -2,7 +2,7 @@
 import { test } from 'tap'
 import type Stripe from 'stripe'
 import { buildApp, deliver, handlerFolder, loadFixture, settle } from '../helper.js'
-import { freshPostgresSchema } from '../postgres.js'
+import { freshPostgresSchema } from '../helpers/postgres.js'
 import { handledEventIds } from '../fixtures/handler-folders/recording/payment_intent.succeeded.js'
 
 test('two replicas share 1,000 events, duplicates included, and handle each exactly once', async (t) => {

@@ -2,11 +2,11 @@
 // backends, with replicas sharing one store, counted by the handlers' side effects and the metrics.
 import type { FastifyInstance } from 'fastify'
 import { test } from 'tap'
-import { FAKE_SECRET_KEY } from '../fakes/stripe-api.js'
+import { FAKE_SECRET_KEY } from '../helpers/stripe-api-fake.js'
 import { buildApp, deliver, handlerFolder, messages, settle, type LogLine } from '../helper.js'
-import { backendEnv, backends } from '../postgres.js'
-import { sideEffectCounts } from '../side-effects.js'
-import { fakeApiEnv, listedPaymentIntent, reconcileKit } from '../reconcile/reconcile-kit.js'
+import { backendEnv, backends } from '../helpers/postgres.js'
+import { sideEffectCounts } from '../helpers/side-effects.js'
+import { fakeApiEnv, listedPaymentIntent, reconcileKit } from '../helpers/reconcile-kit.js'
 
 async function metric (app: FastifyInstance, name: string): Promise<number> {
   const text = (await app.inject({ method: 'GET', url: '/metrics' })).body

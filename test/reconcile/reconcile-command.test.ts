@@ -5,13 +5,13 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { test } from 'tap'
-import { freePort } from '../free-port.js'
+import { freePort } from '../helpers/free-port.js'
 import { runReconcileCommand } from '../../src/reconcile/reconcile-command.js'
-import { FAKE_SECRET_KEY } from '../fakes/stripe-api.js'
+import { FAKE_SECRET_KEY } from '../helpers/stripe-api-fake.js'
 import { buildApp, deliver, handlerFolder, settle } from '../helper.js'
-import { backendEnv, backends } from '../postgres.js'
-import { sideEffectCounts } from '../side-effects.js'
-import { createStore, fakeApiEnv, listedCustomerCreated, listedPaymentIntent, reconcileKit } from './reconcile-kit.js'
+import { backendEnv, backends } from '../helpers/postgres.js'
+import { sideEffectCounts } from '../helpers/side-effects.js'
+import { createStore, fakeApiEnv, listedCustomerCreated, listedPaymentIntent, reconcileKit } from '../helpers/reconcile-kit.js'
 
 const root = new URL('../../', import.meta.url)
 

@@ -2,13 +2,13 @@
 // handled event of an object created strictly later, among the types routed to one handler.
 import { join } from 'node:path'
 import { test, type Test } from 'tap'
-import { routedTypes } from '../../src/event-patterns.js'
+import { routedTypes } from '../../src/routing/event-patterns.js'
 import type { EventStore, NewEvent } from '../../src/store/event-store.js'
 import { openPostgresClient } from '../../src/store/postgres-client.js'
 import { createSqlEventStore } from '../../src/store/sql-event-store.js'
 import { openSqliteClient } from '../../src/store/sqlite-client.js'
 import { temporaryDir } from '../helper.js'
-import { freshPostgresSchema } from '../postgres.js'
+import { freshPostgresSchema } from '../helpers/postgres.js'
 
 const backends: Record<string, (t: Test) => Promise<EventStore | null>> = {
   sqlite: async (t) => createSqlEventStore(openSqliteClient(join(temporaryDir(t), 'events.sqlite'))),

@@ -7,7 +7,7 @@ import { openPostgresClient } from '../../src/store/postgres-client.js'
 import { openSqliteClient } from '../../src/store/sqlite-client.js'
 import type { EventStore } from '../../src/store/event-store.js'
 import { temporaryDir } from '../helper.js'
-import { backends, freshPostgresSchema } from '../postgres.js'
+import { backends, freshPostgresSchema } from '../helpers/postgres.js'
 
 const minute = 60_000
 

@@ -7,7 +7,7 @@ import { powerOfTwoChunks } from '../../src/store/batched-writes.js'
 import { createSqlEventStore } from '../../src/store/sql-event-store.js'
 import { openSqliteClient } from '../../src/store/sqlite-client.js'
 import { temporaryDir } from '../helper.js'
-import { freshPostgresSchema } from '../postgres.js'
+import { freshPostgresSchema } from '../helpers/postgres.js'
 
 type OpenStore = (t: Test) => Promise<EventStore | null>
 
