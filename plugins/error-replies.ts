@@ -32,7 +32,10 @@ const fastifyClientErrors = new Map<string, (bodyLimit: number) => FastifyError>
 
 const isClientFault = (statusCode: number): boolean => statusCode >= 400 && statusCode < 500
 
-/** `error` as the client sees it: one of the router's answered errors, whose message is written for the client. */
+/**
+ * `error` as the client sees it: one of the router's answered errors. Only errors raised on purpose
+ * explain themselves to the client; anything else may hold internals and is an INTERNAL_ERROR.
+ */
 function answeredError (error: FastifyError, bodyLimit: number): FastifyError {
   if (isAnsweredError(error)) return error
   if (!isClientFault(error.statusCode ?? 500)) return new InternalError()
@@ -68,7 +71,6 @@ const errorReplies: FastifyPluginAsync = async (fastify) => {
       // The cause (a file path, a host, a driver's words) is for this line only, never the answer.
       request.log.error({ eventId: event?.id, eventType: event?.type, code: body.code, statusCode }, error.message)
     } else {
-      // Only errors raised on purpose explain themselves to the client; anything else may hold internals.
       request.log.error({ eventId: event?.id, eventType: event?.type, code: body.code, err: error }, 'Request failed')
     }
     return reply.code(statusCode).send(body)

@@ -80,3 +80,10 @@ test('no code outside the registry is compared or answered in src/, plugins/ or 
     t.same(unregisteredCodes(readFileSync(join(root, file), 'utf8')), [], file)
   }
 })
+
+test("a store outage's answer leaves out its cause, which is for the operator's log", async (t) => {
+  const outage = new errors.StoreUnavailableError('the database /data/events.db is locked by another process')
+  t.match(outage.message, '/data/events.db', 'the log line names the cause')
+  t.notMatch(errors.answerText(outage), '/data/events.db', 'the answer does not')
+  t.equal(errors.answerText(new errors.EmptyBodyError()), new errors.EmptyBodyError().message, 'other errors answer with their message')
+})
