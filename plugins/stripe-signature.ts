@@ -10,7 +10,7 @@ import {
   InvalidSignatureError,
   MalformedSignatureHeaderError,
   MissingSignatureError,
-  StaleSignatureError
+  TimestampOutsideToleranceError
 } from '../src/errors.js'
 import { parseStripeEvent, parseThinEvent } from '../src/delivery/parse-stripe-event.js'
 import { diagnoseSignatureFailure } from '../src/delivery/signature-diagnosis.js'
@@ -91,17 +91,12 @@ function verifyDelivery (request: FastifyRequest, secrets: readonly string[], to
   // HMAC must cover exactly the bytes received. The same text is then parsed, once.
   const text = payload.toString('utf8')
   if (!signedByOneOf(text, parsed.verifiable, secrets)) {
-    const error = new InvalidSignatureError()
     const now = Date.now()
-    // For the log only, and run only when error-replies writes the line: the diagnosis costs several
-    // times the check, and a flood of forged deliveries must not buy that CPU. The response says no
-    // more than the code.
-    Object.assign(error, {
-      diagnose: () => diagnoseSignatureFailure({ text, header: parsed.verifiable, timestamp: parsed.timestamp, secrets, toleranceSeconds, now })
-    })
-    throw error
+    // The response says no more than the code; the diagnosis is for the log line, if one is written.
+    throw new InvalidSignatureError(() =>
+      diagnoseSignatureFailure({ text, header: parsed.verifiable, timestamp: parsed.timestamp, secrets, toleranceSeconds, now }))
   }
-  if (Math.floor(Date.now() / 1000) - parsed.timestamp > toleranceSeconds) throw new StaleSignatureError(toleranceSeconds)
+  if (Math.floor(Date.now() / 1000) - parsed.timestamp > toleranceSeconds) throw new TimestampOutsideToleranceError(toleranceSeconds)
   return text
 }
 

@@ -3,7 +3,7 @@
 // otherwise reach handlers and fail as a 5xx that Stripe retries for days.
 import secureJson from 'secure-json-parse'
 import type Stripe from 'stripe'
-import { InvalidJsonError, NotAStripeEventError, SnapshotEventOnThinRouteError, ThinEventOnSnapshotRouteError } from '../errors.js'
+import { InvalidJsonError, NotAStripeEventError, SnapshotEventNotSupportedError, ThinEventNotSupportedError } from '../errors.js'
 import type { ThinEventPayload } from './routed-event.js'
 
 function isPlainObject (value: unknown): value is Record<string, unknown> {
@@ -41,7 +41,7 @@ function requireIdAndType (body: Record<string, unknown>, exampleType: string): 
 /** The body as a Stripe event, or a 400 that says which part is wrong. */
 export function parseStripeEvent (payload: string): Stripe.Event {
   const body = parseEventObject(payload)
-  if (body.object === 'v2.core.event') throw new ThinEventOnSnapshotRouteError()
+  if (body.object === 'v2.core.event') throw new ThinEventNotSupportedError()
   requireIdAndType(body, 'payment_intent.succeeded')
   if (!isPlainObject(body.data) || !isPlainObject(body.data.object)) {
     throw new NotAStripeEventError('"data.object" must be the object the event is about')
@@ -52,7 +52,7 @@ export function parseStripeEvent (payload: string): Stripe.Event {
 /** The body as a thin event notification (`object: 'v2.core.event'`), or a 400 that says why not. */
 export function parseThinEvent (payload: string): ThinEventPayload {
   const body = parseEventObject(payload)
-  if (body.object === 'event') throw new SnapshotEventOnThinRouteError()
+  if (body.object === 'event') throw new SnapshotEventNotSupportedError()
   if (body.object !== 'v2.core.event') throw new NotAStripeEventError('"object" must be "v2.core.event" for a thin event notification')
   requireIdAndType(body, 'v2.core.account.created')
   if (!isNonEmptyString(body.created) || Number.isNaN(Date.parse(body.created))) {

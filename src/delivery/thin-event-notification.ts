@@ -3,7 +3,7 @@
 // Built at dispatch, not at receipt, so an event run from the store gets the same object.
 import type Stripe from 'stripe'
 import type { Settings } from '../../config/settings.js'
-import { ThinEventFetchUnavailableError } from '../errors.js'
+import { StripeSecretKeyMissingError } from '../errors.js'
 import { createStripeClient } from '../stripe-client.js'
 import type { ThinEventPayload } from './routed-event.js'
 
@@ -21,7 +21,7 @@ export function createNotificationFactory (settings: Settings): ToNotification {
     // stripe-node builds notifications from text; the verified body was parsed once already.
     const notification = stripe.parseEventNotificationWithoutVerification(JSON.stringify(event))
     if (key === undefined) {
-      const unavailable = async (): Promise<never> => { throw new ThinEventFetchUnavailableError() }
+      const unavailable = async (): Promise<never> => { throw new StripeSecretKeyMissingError() }
       Object.assign(notification, { fetchEvent: unavailable, fetchRelatedObject: unavailable })
     }
     return notification

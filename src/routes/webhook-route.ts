@@ -7,7 +7,7 @@ import Stripe from 'stripe'
 import { publicErrorCode } from '../../plugins/error-replies.js'
 import rawBody from '../../plugins/raw-body.js'
 import type { DeliveryOutcome } from '../../plugins/metrics.js'
-import { MethodNotAllowedError } from '../errors.js'
+import { MethodNotAllowedError, isEventOutcomeCode, type EventOutcomeCode } from '../errors.js'
 import type { ReceiveOutcome } from '../inbox/event-inbox.js'
 import { isCompatibleApiVersion } from '../delivery/api-versions.js'
 import { eventApiVersion } from '../delivery/routed-event.js'
@@ -22,7 +22,8 @@ declare module 'fastify' {
 // Every other method on an event path is a 405 naming POST (HEAD comes with GET), not a 404.
 const otherMethods: HTTPMethods[] = ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 
-const outcomeOfError: Record<string, DeliveryOutcome> = {
+// A delivery that failed for what became of its event counts as that outcome; any other refusal is `rejected`.
+const outcomeOfEventError: { readonly [C in EventOutcomeCode]: DeliveryOutcome } = {
   EVENT_IN_PROGRESS: 'in_progress',
   HANDLER_FAILED: 'handler_failed'
 }
@@ -37,7 +38,7 @@ function declareEventRoute (fastify: FastifyInstance, path: string, verify: preV
     // Every refusal is counted, by its code; the error handler answers it.
     onError: async (request, _reply, error: FastifyError) => {
       const code = publicErrorCode(error)
-      fastify.metrics.countDelivery(request.stripeEvent?.type ?? 'unknown', outcomeOfError[code] ?? 'rejected', code)
+      fastify.metrics.countDelivery(request.stripeEvent?.type ?? 'unknown', isEventOutcomeCode(code) ? outcomeOfEventError[code] : 'rejected', code)
     },
     // One line per delivery, with what an operator looks for: which event, what became of it; a
     // refused one has had its line from the error handler (rate-limited there), with its code.
@@ -80,9 +81,10 @@ function declareEventRoute (fastify: FastifyInstance, path: string, verify: preV
     url: path,
     // Refused before the body is read: no parser waits on a body this route never wants.
     onRequest: async function refuseOtherMethod (request, reply) {
-      fastify.metrics.countUnroutedRequest(request.method, 405)
+      const refusal = new MethodNotAllowedError(request.method)
+      fastify.metrics.countUnroutedRequest(request.method, refusal.statusCode)
       void reply.header('allow', 'POST')
-      throw new MethodNotAllowedError(request.method)
+      throw refusal
     },
     handler: async () => { throw new Error('unreachable: onRequest refuses every request here') }
   })

@@ -3,12 +3,14 @@
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import { LogController, type FastifyServerOptions } from 'fastify'
+import { HeadersTooLargeError, MalformedHttpRequestError, RequestTimeoutError } from '../errors.js'
 import { lazyChildLogger } from '../logging/lazy-child-logger.js'
 
-const parserErrors: Record<string, { status: number, code: string, error: string }> = {
-  HPE_HEADER_OVERFLOW: { status: 431, code: 'HEADERS_TOO_LARGE', error: 'The request headers are larger than the server accepts' },
-  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'REQUEST_TIMEOUT', error: 'The request was not received in time' }
-}
+// Node's parser errors, by their code, as the service's; any other is a malformed request.
+const parserErrors = new Map<string, new () => { statusCode: number, code: string, message: string }>([
+  ['HPE_HEADER_OVERFLOW', HeadersTooLargeError],
+  ['ERR_HTTP_REQUEST_TIMEOUT', RequestTimeoutError]
+])
 
 // Node's HTTP parser refuses some requests before Fastify sees them; answer those in the same
 // `{ error, code }` shape as every other refusal, and close the connection, which cannot be reused.
@@ -17,10 +19,8 @@ function replyToClientError (error: Error & { code?: string }, socket: Socket): 
     socket.destroy()
     return
   }
-  const known = parserErrors[error.code ?? '']
-  const { status, code, message } = known === undefined
-    ? { status: 400, code: 'MALFORMED_HTTP_REQUEST', message: 'The request is not valid HTTP/1.1' }
-    : { ...known, message: known.error }
+  const ParserError = parserErrors.get(error.code ?? '') ?? MalformedHttpRequestError
+  const { statusCode: status, code, message } = new ParserError()
   const body = JSON.stringify({ error: message, code })
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)

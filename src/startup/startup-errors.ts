@@ -3,6 +3,7 @@
 // cannot be made is DATA_DIR), a store that cannot be opened names DATABASE_URL or DATA_DIR. Anything
 // unexpected keeps its stack. No message carries a credential.
 import type { Settings } from '../../config/settings.js'
+import { startupRefusalCodes } from '../errors.js'
 import { storeKind } from '../store/open-event-store.js'
 import { describeStoreError } from '../store/store-health.js'
 
@@ -23,8 +24,6 @@ interface SystemError {
   message?: string
 }
 
-// Errors the service raises on purpose before listening: their message is the whole explanation.
-const explainedCodes = new Set(['INVALID_SETTING', 'INVALID_HANDLER'])
 const addressErrors = new Set(['EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME'])
 const folderErrors = new Set(['ENOTDIR', 'EACCES', 'EPERM', 'EROFS', 'EEXIST', 'ENOSPC', 'ENOENT'])
 
@@ -54,7 +53,7 @@ function listenFailure (error: SystemError, portSetting: 'PORT' | 'METRICS_PORT'
 
 function loadFailure (error: SystemError & { cause?: unknown }, settings: Settings | undefined): StartupFailure | null {
   const code = error.code ?? ''
-  if (explainedCodes.has(code)) return { message: error.message ?? code, fields: { code } }
+  if (startupRefusalCodes.has(code)) return { message: error.message ?? code, fields: { code } }
   if (settings === undefined) return null
   const sqlite = storeKind(settings) === 'sqlite'
   if (sqlite && folderErrors.has(code) && typeof error.path === 'string') {
