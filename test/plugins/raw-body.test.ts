@@ -1,5 +1,6 @@
 // The raw-body plugin on a bare Fastify: the signed bytes reach the routes that ask for them,
 // unchanged and unparsed; other routes are left as Fastify makes them.
+import { Readable } from 'node:stream'
 import { test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import rawBody from '../../plugins/raw-body.js'
@@ -68,7 +69,6 @@ test('a body over the route\'s limit is refused as BODY_TOO_LARGE, with or witho
   const sized = await fastify.inject({ method: 'POST', url: '/signed', headers: { 'content-type': 'application/json' }, payload })
   t.equal(sized.statusCode, 413)
   t.equal(sized.json().code, 'BODY_TOO_LARGE')
-  const { Readable } = await import('node:stream')
   const chunked = await fastify.inject({
     method: 'POST',
     url: '/signed',
