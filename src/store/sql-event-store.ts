@@ -19,12 +19,12 @@ import type {
   StoredEvent
 } from './event-store.js'
 import { eventStatuses, leaseTokenPrefix } from './event-store.js'
-import { migrations } from './schema.js'
+import { migrate, schemaExists } from './migrate.js'
 import { createBatchedWrites } from './batched-writes.js'
 import { firstSuccessAt } from './success-history.js'
 import { routedTypesSql } from './routed-types-sql.js'
 import { claimReconcileSweep, finishReconcileSweep } from './reconcile-sweeps.js'
-import type { SqlClient, SqlRow, SqlStatement, SqlValue } from './sql-client.js'
+import type { SqlClient, SqlRow, SqlValue } from './sql-client.js'
 
 const columns = 'id, type, account, livemode, api_version, created, received_at, status, attempts, ' +
   'last_error, next_attempt_at, lease_owner, lease_expires_at, handled_at, object_id, source, attempts_at_requeue'
@@ -109,45 +109,6 @@ const noAttemptCap = 2_147_483_647
 
 export function createSqlEventStore (client: SqlClient): EventStore {
   const { dialect } = client
-
-  async function appliedVersions (): Promise<Set<number>> {
-    const rows = await client.query({ sql: 'SELECT version FROM stripe_router_migrations' })
-    return new Set(rows.map((row) => Number(row.version)))
-  }
-
-  async function exists (): Promise<boolean> {
-    const [row] = await client.query({
-      sql: dialect.name === 'postgres'
-        ? "SELECT to_regclass('stripe_events') IS NOT NULL AS present"
-        : "SELECT COUNT(*) AS present FROM sqlite_master WHERE type = 'table' AND name = 'stripe_events'"
-    })
-    return row?.present === true || Number(row?.present) === 1
-  }
-
-  async function migrate (): Promise<void> {
-    // Under the migration lock: two PostgreSQL sessions creating the same table at once both pass
-    // IF NOT EXISTS, and the second fails on the catalog's unique index (23505) instead of waiting.
-    await client.transaction([
-      ...(dialect.migrationLock === null ? [] : [{ sql: dialect.migrationLock }]),
-      { sql: 'CREATE TABLE IF NOT EXISTS stripe_router_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)' }
-    ])
-    const all = migrations(dialect)
-    for (const [index, ddl] of all.entries()) {
-      const version = index + 1
-      if ((await appliedVersions()).has(version)) continue
-      const statements: SqlStatement[] = [
-        ...(dialect.migrationLock === null ? [] : [{ sql: dialect.migrationLock }]),
-        // First, so that a replica that lost the race fails here and rolls back, not halfway.
-        { sql: 'INSERT INTO stripe_router_migrations (version, applied_at) VALUES ($1, $2)', params: [version, Date.now()] },
-        ...ddl.map((sql) => ({ sql }))
-      ]
-      try {
-        await client.transaction(statements)
-      } catch (error) {
-        if (!(await appliedVersions()).has(version)) throw error
-      }
-    }
-  }
 
   const writes = createBatchedWrites(client)
 
@@ -416,8 +377,8 @@ export function createSqlEventStore (client: SqlClient): EventStore {
 
   return {
     kind: dialect.name,
-    migrate,
-    exists,
+    migrate: async () => { await migrate(client) },
+    exists: async () => await schemaExists(client),
     insert,
     claim,
     redeliver,

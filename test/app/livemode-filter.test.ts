@@ -3,7 +3,9 @@
 // once by its livemode, on every store.
 import { join } from 'node:path'
 import { test, type Test } from 'tap'
-import { buildApp, deliver, handlerFolder, paymentIntentSucceeded, settle, temporaryDir } from '../helper.js'
+import type Stripe from 'stripe'
+import { buildApp, deliver, handlerFolder, loadFixture, paymentIntentSucceeded, settle, temporaryDir } from '../helper.js'
+import { metricValue } from '../helpers/metric-value.js'
 import { backendEnv, backends } from '../helpers/postgres.js'
 import { sideEffectCounts } from '../helpers/side-effects.js'
 
@@ -37,3 +39,30 @@ for (const store of stores) {
       [`stripe_webhook_events_ignored_total{livemode="false"} ${store.ignoredRepeats ? 2 : 1}`])
   })
 }
+
+// With the service's own handlers: the ignored event's stored status, and the outcome it is counted by.
+test('LIVEMODE=live acknowledges test-mode events, stores them as ignored, and does not handle them', async (t) => {
+  const { app, logs } = await buildApp(t, { env: { LIVEMODE: 'live' } })
+  const event = loadFixture('payment_intent.succeeded')
+  const response = await deliver(app, event)
+  t.equal(response.statusCode, 200)
+  await settle(app)
+  t.match(await app.eventInbox.store?.get(event.id), { status: 'ignored', attempts: 0 })
+  t.notOk(logs.some((line) => line.msg === 'PaymentIntent was successful!'))
+  t.ok(logs.some((line) => line.msg === 'Ignored a test-mode event: LIVEMODE=live handles only live-mode events'))
+  const live = await deliver(app, { ...event, id: 'evt_live_1', livemode: true })
+  t.equal(live.statusCode, 200)
+  await settle(app)
+  t.match(await app.eventInbox.store?.get('evt_live_1'), { status: 'handled' })
+  const text = (await app.inject({ method: 'GET', url: '/metrics' })).body
+  t.equal(metricValue(text, 'stripe_webhook_deliveries_total', 'type="payment_intent.succeeded",outcome="ignored",reason=""'), 1)
+})
+
+test('LIVEMODE=test without a store ignores live events too', async (t) => {
+  const { app, logs } = await buildApp(t, { env: { LIVEMODE: 'test', EVENT_STORE: 'none' } })
+  const event = loadFixture<Stripe.PaymentIntentSucceededEvent>('payment_intent.succeeded')
+  t.equal((await deliver(app, { ...event, livemode: true })).statusCode, 200)
+  t.notOk(logs.some((line) => line.msg === 'PaymentIntent was successful!'))
+  t.equal((await deliver(app, event)).statusCode, 200)
+  t.ok(logs.some((line) => line.msg === 'PaymentIntent was successful!'))
+})

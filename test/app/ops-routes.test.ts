@@ -1,13 +1,8 @@
 // Health, readiness and metrics as the orchestrator and Prometheus see them.
 import { test } from 'tap'
-import type Stripe from 'stripe'
 import { buildApp, deliver, handlerFolder, loadFixture, paymentIntentSucceeded, settle } from '../helper.js'
 import { completedEventIds, startedEventIds } from '../fixtures/handler-folders/slow/payment_intent.succeeded.js'
-
-function metricValue (text: string, name: string, labels = ''): number {
-  const line = text.split('\n').find((row) => row.startsWith(`${name}${labels === '' ? ' ' : `{${labels}} `}`))
-  return line === undefined ? 0 : Number(line.split(' ').at(-1))
-}
+import { metricValue } from '../helpers/metric-value.js'
 
 test('healthz and readyz answer, and probes stay out of the info log', async (t) => {
   const { app, logs } = await buildApp(t)
@@ -73,43 +68,6 @@ test('readyz turns unready as soon as a shutdown starts, while handlers finish',
   t.notOk(completedEventIds.includes('evt_during_shutdown'), 'unready while the handler was still running')
   await closing
   t.ok(completedEventIds.includes('evt_during_shutdown'), 'the running handler finished before the close completed')
-})
-
-test('LIVEMODE=live acknowledges test-mode events, stores them as ignored, and does not handle them', async (t) => {
-  const { app, logs } = await buildApp(t, { env: { LIVEMODE: 'live' } })
-  const event = loadFixture('payment_intent.succeeded')
-  const response = await deliver(app, event)
-  t.equal(response.statusCode, 200)
-  await settle(app)
-  t.match(await app.eventInbox.store?.get(event.id), { status: 'ignored', attempts: 0 })
-  t.notOk(logs.some((line) => line.msg === 'PaymentIntent was successful!'))
-  t.ok(logs.some((line) => line.msg === 'Ignored a test-mode event: LIVEMODE=live handles only live-mode events'))
-  const live = await deliver(app, { ...event, id: 'evt_live_1', livemode: true })
-  t.equal(live.statusCode, 200)
-  await settle(app)
-  t.match(await app.eventInbox.store?.get('evt_live_1'), { status: 'handled' })
-  const text = (await app.inject({ method: 'GET', url: '/metrics' })).body
-  t.equal(metricValue(text, 'stripe_webhook_deliveries_total', 'type="payment_intent.succeeded",outcome="ignored",reason=""'), 1)
-})
-
-test('LIVEMODE=test without a store ignores live events too', async (t) => {
-  const { app, logs } = await buildApp(t, { env: { LIVEMODE: 'test', EVENT_STORE: 'none' } })
-  const event = loadFixture<Stripe.PaymentIntentSucceededEvent>('payment_intent.succeeded')
-  t.equal((await deliver(app, { ...event, livemode: true })).statusCode, 200)
-  t.notOk(logs.some((line) => line.msg === 'PaymentIntent was successful!'))
-  t.equal((await deliver(app, event)).statusCode, 200)
-  t.ok(logs.some((line) => line.msg === 'PaymentIntent was successful!'))
-})
-
-test('an event of another API version is handled with a warning and counted', async (t) => {
-  const { app, logs } = await buildApp(t)
-  const event = { ...loadFixture('payment_intent.succeeded'), api_version: '2024-06-20' }
-  t.equal((await deliver(app, event)).statusCode, 200)
-  await settle(app)
-  t.ok(logs.some((line) => line.level === 40 && line.apiVersion === '2024-06-20' && /written for 2026-10-28\.endive/.test(line.msg)))
-  t.ok(logs.some((line) => line.msg === 'PaymentIntent was successful!'), 'handled all the same')
-  const text = (await app.inject({ method: 'GET', url: '/metrics' })).body
-  t.equal(metricValue(text, 'stripe_event_api_version_mismatches_total', 'api_version="2024-06-20"'), 1)
 })
 
 test('with METRICS_PORT set, the ops routes leave the public listener', async (t) => {
