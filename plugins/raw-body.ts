@@ -48,6 +48,10 @@ function awaitBody (contentLength: string | undefined, limit: number, payload: R
   }
   payload.on('end', () => finish(null))
   payload.on('error', finish)
+  // fastify-raw-body reads the stream only for routes that ask for the raw body; on any other route
+  // in this scope nothing would read it and the request would never end. Resuming lets it drain
+  // (the route gets no body); where fastify-raw-body is already reading, it changes nothing.
+  payload.resume()
   // With a Content-Length, Node's HTTP parser reads that many bytes and no more: the header alone
   // says whether the body fits. A chunked body is counted as it arrives.
   if (contentLength !== undefined) {

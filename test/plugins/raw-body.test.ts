@@ -22,13 +22,13 @@ function seen (request: { rawBody?: string | Buffer, body: unknown }): SeenBody 
 }
 
 // As the webhook route does: the plugin in the route's own scope, and a route outside that scope.
-// Every route inside the scope must ask: the plugin's JSON parser waits for fastify-raw-body to read
-// the stream, which it does only for routes that ask, so a route there that does not ask never answers.
+// A route inside the scope that does not ask gets neither the bytes nor a parsed body, but an answer.
 async function bareApp (t: Parameters<typeof bareFastify>[0]): Promise<FastifyInstance> {
   const { fastify } = bareFastify(t)
   await fastify.register(async (scope) => {
     await scope.register(rawBody)
     scope.post('/signed', { config: { rawBody: true }, bodyLimit: 64 }, async (request) => seen(request))
+    scope.post('/unasked', async (request) => seen(request))
   })
   fastify.post('/elsewhere', async (request) => seen(request))
   await fastify.ready()
@@ -42,6 +42,15 @@ test('a route that asks gets the exact bytes, as a Buffer, and no parsed body', 
   const response = await fastify.inject({ method: 'POST', url: '/signed', headers: { 'content-type': 'application/json' }, payload })
   t.equal(response.statusCode, 200)
   t.same(response.json(), { rawBody: Buffer.from(payload).toString('base64'), isBuffer: true, parsedBody: null })
+})
+
+test('a route in the plugin\'s scope that does not ask is answered, with no raw and no parsed body', async (t) => {
+  const fastify = await bareApp(t)
+  for (const payload of ['{"id":"evt_1"}', 'x'.repeat(200_000)]) {
+    const response = await fastify.inject({ method: 'POST', url: '/unasked', headers: { 'content-type': 'application/json' }, payload })
+    t.equal(response.statusCode, 200)
+    t.same(response.json(), { rawBody: null, isBuffer: false, parsedBody: null })
+  }
 })
 
 test('a route outside the plugin\'s scope keeps Fastify\'s JSON parsing and gets no raw body', async (t) => {
