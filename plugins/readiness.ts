@@ -75,4 +75,4 @@ const readiness: FastifyPluginAsync = async (fastify) => {
   })
 }
 
-export default fp(readiness, { name: 'readiness', fastify: '5.x', dependencies: ['event-inbox', 'stripe-handlers'] })
+export default fp(readiness, { name: 'readiness', fastify: '5.x', dependencies: ['config', 'event-inbox', 'stripe-handlers'] })
