@@ -1,21 +1,11 @@
-// The commands' settings reader: the server's own config plugin on a bare instance, so a command
-// reads the environment and the .env file beneath it exactly as the service it talks to does.
-import Fastify from 'fastify'
-import type { Settings } from '../../config/settings.js'
-import config from '../../plugins/config.js'
+// The commands' settings reader: the one reader (config/read-settings.ts), with the signing secrets
+// the commands may go without.
+import { readSettings as readValidatedSettings } from '../../config/read-settings.js'
+import type { Config } from '../../config/resolved-settings.js'
+import { webhookSecrets } from '../../config/webhook-secrets.js'
 
-/**
- * The settings in `env` (with `.env` beneath it when `env` is `process.env`), checked by the same
- * schema as the server's; no signing secret is required (`webhookSecrets` is then empty).
- * Throws InvalidSettingError (code INVALID_SETTING) naming a malformed setting.
- */
-export async function readSettings (env: Record<string, string | undefined>): Promise<Settings> {
-  const reader = Fastify({ logger: false })
-  try {
-    await reader.register(config, { env, secretOptional: true })
-    await reader.ready()
-    return reader.config
-  } finally {
-    await reader.close()
-  }
+/** The settings in `env` (with `.env` beneath it when `env` is `process.env`); `webhookSecrets` empty when none is set. */
+export async function readSettings (env: Record<string, string | undefined>): Promise<Config> {
+  const settings = readValidatedSettings({ env })
+  return { ...settings, webhookSecrets: webhookSecrets(settings, { required: false }) }
 }

@@ -1,6 +1,7 @@
 // Which secret the trigger signs with, said without the secret: when the service answers
 // INVALID_SIGNATURE, the developer learns which secret was used and how to align the two.
-import { LOCAL_DEVELOPMENT_SECRET, type Settings } from '../../config/settings.js'
+import type { Config } from '../../config/resolved-settings.js'
+import { LOCAL_DEVELOPMENT_SECRET } from '../../config/settings.js'
 
 export interface SigningSecret {
   secret: string
@@ -17,7 +18,7 @@ function lastFour (secret: string): string {
  * The secret to sign with: `--secret` when given, else the first of STRIPE_WEBHOOK_SECRET (from the
  * environment `env`, or from .env beneath it), else the local development secret.
  */
-export function chooseSigningSecret (settings: Settings, env: Record<string, string | undefined>, given: string | undefined): SigningSecret {
+export function chooseSigningSecret (settings: Config, env: Record<string, string | undefined>, given: string | undefined): SigningSecret {
   if (given !== undefined) return { secret: given, described: `the --secret given (${lastFour(given)})` }
   const configured = settings.webhookSecrets[0]
   if (configured === undefined) {

@@ -1,6 +1,7 @@
 // The one line start-up writes once it listens: what this process runs, so an operator reading the
 // log of a misbehaving deployment sees its configuration without the environment.
-import { LOCAL_DEVELOPMENT_SECRET, type Settings } from '../../config/settings.js'
+import type { Config } from '../../config/resolved-settings.js'
+import { LOCAL_DEVELOPMENT_SECRET } from '../../config/settings.js'
 import { storeKind, storeLocation } from '../store/open-event-store.js'
 
 export interface StartupSummary {
@@ -12,7 +13,7 @@ export interface StartupSummary {
  * The summary for a server listening at `address` (e.g. http://0.0.0.0:4242) with `handlerCount`
  * handler files: webhook paths, store kind and location, number of secrets, processing mode, LIVEMODE.
  */
-export function startupSummary (settings: Settings, address: string, handlerCount: number): StartupSummary {
+export function startupSummary (settings: Config, address: string, handlerCount: number): StartupSummary {
   const store = storeKind(settings)
   const location = storeLocation(settings)
   const secrets = settings.webhookSecrets.length
