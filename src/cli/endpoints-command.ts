@@ -2,10 +2,10 @@
 // endpoint's `enabled_events`, so a handler whose type the endpoint never sends (or an endpoint
 // sending types nobody handles) is found before production is. With --fix it makes the endpoint
 // match, creating it when --url names one that does not exist yet.
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import Stripe from 'stripe'
 import { compareSubscriptions, subscriptionsFor } from './endpoint-subscriptions.js'
+import { handlersDirOf } from '../../config/resolved-settings.js'
 import type { Settings } from '../../config/settings.js'
 import { listHandlerPatterns } from '../routing/handler-loader.js'
 import { createStripeClient } from '../stripe-client.js'
@@ -82,8 +82,7 @@ function printList (out: EndpointsIo['out'], title: string, types: string[]): vo
 async function check (values: Values, io: EndpointsIo): Promise<number> {
   const settings = await readSettings(io.env)
   const stripe = stripeClient(values, settings)
-  const handlersDir = settings.HANDLERS_DIR ?? join(io.root, 'handlers')
-  const wanted = subscriptionsFor(await listHandlerPatterns(handlersDir))
+  const wanted = subscriptionsFor(await listHandlerPatterns(handlersDirOf(settings, io.root)))
   const endpoint = await findEndpoint(stripe, values)
 
   if (endpoint === null) {

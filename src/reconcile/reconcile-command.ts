@@ -4,7 +4,7 @@
 // the same as any delivery (a second process running handlers would bypass all of that).
 import { parseArgs } from 'node:util'
 import Stripe from 'stripe'
-import { storeKind } from '../store/open-event-store.js'
+import { storeKind } from '../../config/resolved-settings.js'
 import type { HealthTrackedStore } from '../store/store-health.js'
 import { openNamedStore } from '../cli/command-store.js'
 import { readSettings } from '../cli/read-settings.js'

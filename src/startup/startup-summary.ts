@@ -1,8 +1,8 @@
 // The one line start-up writes once it listens: what this process runs, so an operator reading the
 // log of a misbehaving deployment sees its configuration without the environment.
-import type { Config } from '../../config/resolved-settings.js'
+import { deliveryMode, opsPort, storeKind, type Config } from '../../config/resolved-settings.js'
 import { LOCAL_DEVELOPMENT_SECRET } from '../../config/settings.js'
-import { storeKind, storeLocation } from '../store/open-event-store.js'
+import { storeLocation } from '../store/open-event-store.js'
 
 export interface StartupSummary {
   fields: Record<string, unknown>
@@ -17,6 +17,8 @@ export function startupSummary (settings: Config, address: string, handlerCount:
   const store = storeKind(settings)
   const location = storeLocation(settings)
   const secrets = settings.webhookSecrets.length
+  const mode = deliveryMode(settings)
+  const metricsPort = opsPort(settings)
   const developmentSecret = settings.webhookSecrets.includes(LOCAL_DEVELOPMENT_SECRET)
   const fields = {
     address,
@@ -24,14 +26,14 @@ export function startupSummary (settings: Config, address: string, handlerCount:
     store,
     storeLocation: location,
     secrets,
-    processingMode: settings.PROCESSING_MODE,
+    processingMode: mode,
     livemode: settings.LIVEMODE,
     handlers: handlerCount,
-    metricsPort: settings.METRICS_PORT ?? null
+    metricsPort: metricsPort ?? null
   }
   const message = `Taking Stripe events at ${address}: POST ${settings.WEBHOOK_PATH} (snapshot) and ${settings.THIN_WEBHOOK_PATH} (thin); ` +
     `store ${store} at ${location}; ${secrets} signing secret${secrets === 1 ? '' : 's'}${developmentSecret ? ' (the local development one)' : ''}; ` +
-    `${settings.PROCESSING_MODE} processing; LIVEMODE ${settings.LIVEMODE}; ${handlerCount} handler file${handlerCount === 1 ? '' : 's'}` +
-    (settings.METRICS_PORT === undefined ? '' : `; metrics on port ${settings.METRICS_PORT}`)
+    `${mode} processing; LIVEMODE ${settings.LIVEMODE}; ${handlerCount} handler file${handlerCount === 1 ? '' : 's'}` +
+    (metricsPort === undefined ? '' : `; metrics on port ${metricsPort}`)
   return { fields, message }
 }
