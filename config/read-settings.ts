@@ -18,9 +18,9 @@ export interface ReadSettingsOptions {
   dotenv?: string | false
 }
 
-type SettingsValidator = Parameters<typeof envSchema>[0] extends infer Options
-  ? Options extends { ajv?: infer Ajv } ? Exclude<Ajv, { customOptions: unknown } | undefined> : never
-  : never
+// The Ajv instance env-schema validates with, typed from env-schema's own options (ajv is not a
+// dependency of this project).
+type SettingsValidator = Exclude<NonNullable<Parameters<typeof envSchema>[0]>['ajv'], { customOptions: unknown } | undefined>
 
 // The validator that compiled the schema, kept for the process (a memo of fixed data): every app
 // built and every command run would otherwise compile the schema again, a few milliseconds each,
