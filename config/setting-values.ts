@@ -1,6 +1,6 @@
 // How a raw setting value is read before it is checked against the schema: an empty value means
 // unset (`PORT=` in a .env, `DATABASE_URL=` left blank), and a setting with a list of allowed values
-// takes any case of them (`LOG_LEVEL=INFO`). Applied inside @fastify/env's validation, so it covers the
+// takes any case of them (`LOG_LEVEL=INFO`). Applied inside env-schema's validation, so it covers the
 // process environment and the .env file alike.
 
 interface SchemaWithProperties {

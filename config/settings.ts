@@ -227,7 +227,7 @@ export const settingsSchema = {
 
 export type SettingName = keyof typeof settingsSchema.properties
 
-/** The settings as they reach code through `fastify.config`. */
+/** The settings as validated by the schema (readSettings); what they imply is in resolved-settings.ts. */
 export interface Settings {
   NODE_ENV: 'production' | 'development' | 'test'
   STRIPE_WEBHOOK_SECRET?: string
@@ -264,8 +264,6 @@ export interface Settings {
   METRICS_PORT?: number
   LIVEMODE: 'any' | 'live' | 'test'
   STRIPE_API_VERSION?: string
-  /** STRIPE_WEBHOOK_SECRET split into its secrets, or the local development secret. */
-  webhookSecrets: string[]
 }
 
 /**

@@ -1,6 +1,6 @@
 // Builds the router as a plugin; it never listens. The server runs it, and tests build it.
-import { fileURLToPath } from 'node:url'
 import type { FastifyPluginAsync } from 'fastify'
+import { handlersDirOf, opsPort } from '../config/resolved-settings.js'
 import config from '../plugins/config.js'
 import errorReplies from '../plugins/error-replies.js'
 import eventInbox from '../plugins/event-inbox.js'
@@ -16,20 +16,18 @@ import webhookRoute from './routes/webhook-route.js'
 export interface AppOptions {
   /** The settings' source: `process.env` in the server, plain data in tests. */
   env: Record<string, string | undefined>
-  /** The handler files' folder; `handlers/` beside `src/` (in the build too) unless a test names its own. */
+  /** The handler files' folder; handlersDirOf(settings) (HANDLERS_DIR, else the built-in handlers/) unless a test names its own. */
   handlersDir?: string
   /** How long closing waits for running handlers; SHUTDOWN_GRACE_MS unless given. */
   shutdownGraceMs?: number
 }
-
-export const defaultHandlersDir = fileURLToPath(new URL('../handlers/', import.meta.url))
 
 const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(config, { env: opts.env })
   await fastify.register(errorReplies)
   await fastify.register(metrics)
   await fastify.register(stripeSignature)
-  const handlersDir = opts.handlersDir ?? fastify.config.HANDLERS_DIR ?? defaultHandlersDir
+  const handlersDir = opts.handlersDir ?? handlersDirOf(fastify.config)
   if (opts.handlersDir === undefined && fastify.config.HANDLERS_DIR !== undefined) await checkHandlersDir(handlersDir)
   await fastify.register(stripeHandlers, { handlersDir })
   if (fastify.stripeHandlers.types.length === 0) {
@@ -40,7 +38,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(readiness)
   await fastify.register(webhookRoute)
   // With METRICS_PORT set, the server serves these on that port instead, away from the public webhook.
-  if (fastify.config.METRICS_PORT === undefined) await fastify.register(opsRoutes, { router: fastify })
+  if (opsPort(fastify.config) === undefined) await fastify.register(opsRoutes, { router: fastify })
 }
 
 export default app

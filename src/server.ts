@@ -6,6 +6,7 @@
 import closeWithGrace from 'close-with-grace'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { opsPort } from '../config/resolved-settings.js'
 import app from './app.js'
 import opsRoutes from './routes/ops-routes.js'
 import { redactCredentials } from './logging/redact-credentials.js'
@@ -46,11 +47,12 @@ try {
       await opsServer?.close()
       await server.close()
     })
-  if (config.METRICS_PORT !== undefined) {
+  const metricsPort = opsPort(config)
+  if (metricsPort !== undefined) {
     step = 'listen-metrics'
     opsServer = Fastify({ loggerInstance: server.log.child({ listener: 'ops' }) })
     await opsServer.register(opsRoutes, { router: server })
-    await opsServer.listen({ port: config.METRICS_PORT, host: config.HOST })
+    await opsServer.listen({ port: metricsPort, host: config.HOST })
   }
   step = 'listen'
   const address = await server.listen({ port: config.PORT, host: config.HOST })

@@ -2,7 +2,8 @@
 // exists, and named on stderr.
 import type { Settings } from '../../config/settings.js'
 import type { EventStore } from '../store/event-store.js'
-import { openExistingEventStore, storeKind, storeLocation } from '../store/open-event-store.js'
+import { storeKind } from '../../config/resolved-settings.js'
+import { openExistingEventStore, storeLocation } from '../store/open-event-store.js'
 
 /**
  * Opens the existing store the settings name, saying on `err` which one (any password hidden).

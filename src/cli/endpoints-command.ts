@@ -2,15 +2,15 @@
 // endpoint's `enabled_events`, so a handler whose type the endpoint never sends (or an endpoint
 // sending types nobody handles) is found before production is. With --fix it makes the endpoint
 // match, creating it when --url names one that does not exist yet.
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import Stripe from 'stripe'
 import { compareSubscriptions, subscriptionsFor } from './endpoint-subscriptions.js'
+import { readSettings } from '../../config/read-settings.js'
+import { handlersDirOf } from '../../config/resolved-settings.js'
 import type { Settings } from '../../config/settings.js'
 import { listHandlerPatterns } from '../routing/handler-loader.js'
 import { createStripeClient } from '../stripe-client.js'
-import { readSettings } from './read-settings.js'
-import { runWithUsage, UsageError } from './run-command.js'
+import { runCommand, UsageError } from './run-command.js'
 
 export interface EndpointsIo {
   /** The settings' source, read as the service reads it (process.env with .env beneath it, or data in tests). */
@@ -18,6 +18,8 @@ export interface EndpointsIo {
   /** The project folder, whose handlers/ is read unless HANDLERS_DIR says otherwise. */
   root: string
   out: (line: string) => void
+  /** Errors, and the usage after a usage error (stderr from the command line); `out` unless given. */
+  err?: (line: string) => void
 }
 
 export const usage = `Usage: npm run endpoints -- check [options]
@@ -80,10 +82,9 @@ function printList (out: EndpointsIo['out'], title: string, types: string[]): vo
 }
 
 async function check (values: Values, io: EndpointsIo): Promise<number> {
-  const settings = await readSettings(io.env)
+  const settings = readSettings({ env: io.env })
   const stripe = stripeClient(values, settings)
-  const handlersDir = settings.HANDLERS_DIR ?? join(io.root, 'handlers')
-  const wanted = subscriptionsFor(await listHandlerPatterns(handlersDir))
+  const wanted = subscriptionsFor(await listHandlerPatterns(handlersDirOf(settings, io.root)))
   const endpoint = await findEndpoint(stripe, values)
 
   if (endpoint === null) {
@@ -115,7 +116,7 @@ async function check (values: Values, io: EndpointsIo): Promise<number> {
 }
 
 export async function runEndpointsCommand (argv: string[], io: EndpointsIo): Promise<number> {
-  return await runWithUsage(usage, io.out, async () => {
+  return await runCommand(usage, io, async () => {
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true })
     if (values.help === true) {
       io.out(usage)

@@ -6,12 +6,12 @@ import type { EventFilter, EventStore } from '../store/event-store.js'
 import { eventStatuses } from '../store/event-store.js'
 import { parseTime, type EventsArgs } from './events-args.js'
 import { allDeliveries, eventDetails, eventDetailsJson, eventJson, eventTable, pruneForecast, replayReport } from './events-format.js'
-import { UsageError } from './run-command.js'
+import { commandExitCodes, UsageError } from './run-command.js'
 
 export interface SubcommandContext {
   args: EventsArgs
   /** The settings, read once, on first call. */
-  settings: () => Promise<Settings>
+  settings: () => Settings
   /** The existing store the settings name, opened (and named on stderr) on first call. */
   store: () => Promise<EventStore>
   /** Results. */
@@ -23,8 +23,8 @@ export interface SubcommandContext {
 /** Runs one command; resolves to the process's exit code (see the usage text). */
 export type Subcommand = (context: SubcommandContext) => Promise<number>
 
-/** Exit codes, as the usage text and README document them. */
-export const exitCodes = { ok: 0, failed: 1, usage: 2, notAllRequeued: 3 } as const
+/** Exit codes, as the usage text and README document them: every command's, and replay's own. */
+export const exitCodes = { ...commandExitCodes, notAllRequeued: 3 } as const
 
 async function list ({ args, store, out, err }: SubcommandContext): Promise<number> {
   const limit = args.limit === undefined ? 50 : Number(args.limit)

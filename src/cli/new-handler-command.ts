@@ -2,7 +2,7 @@
 // fixture is missing, from templates that compile and pass as written. Never overwrites a file.
 import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
-import { basename, extname, join, relative } from 'node:path'
+import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildEvent, hasRealisticSample } from '../samples/build-event.js'
 import { buildThinEvent, isThinEventType } from '../samples/build-thin-event.js'
@@ -12,12 +12,21 @@ import { fileNameOfPattern, isKnownPattern, patternOfFileName, patternsMatching 
 import { unknownPatternMessage } from '../routing/event-type-suggestions.js'
 import { listHandlerFiles } from '../routing/handler-loader.js'
 import { handlerEventTypes } from '../routing/stripe-event-types.js'
-import { runWithUsage, UsageError } from './run-command.js'
+import { runCommand, UsageError } from './run-command.js'
+import { readSettings } from '../../config/read-settings.js'
+import { handlersDirOf } from '../../config/resolved-settings.js'
 
 export interface NewHandlerIo {
-  /** The project folder: handlers/, test/handlers/ and test/fixtures/ are written under it. */
+  /**
+   * The settings' source, read as the service reads it (process.env with .env beneath it); none
+   * when absent. Its HANDLERS_DIR is where the handler is written.
+   */
+  env?: Record<string, string | undefined>
+  /** The project folder: test/handlers/ and test/fixtures/ are written under it, and handlers/ unless HANDLERS_DIR names another. */
   root: string
   out: (line: string) => void
+  /** Errors, and the usage after a usage error (stderr from the command line); `out` unless given. */
+  err?: (line: string) => void
 }
 
 export const usage = `Usage: npm run new-handler -- <event.type>
@@ -44,6 +53,12 @@ function fixtureTypeFor (pattern: string, existing: Set<string>): string | undef
   return candidates[0]
 }
 
+/** `path` as printed: relative to the project folder when inside it (`handlers/invoice.paid.ts`), else in full. */
+function shownPath (root: string, path: string): string {
+  const inRoot = relative(root, path)
+  return inRoot.startsWith('..') || isAbsolute(inRoot) ? resolve(path) : inRoot
+}
+
 async function writeNew (path: string, content: string, shown: string, out: NewHandlerIo['out']): Promise<void> {
   await mkdir(join(path, '..'), { recursive: true })
   await writeFile(path, content, { flag: 'wx' })
@@ -55,24 +70,28 @@ async function writeNew (path: string, content: string, shown: string, out: NewH
  * 0 when something was written, 1 when nothing was left to write, 2 for a usage error.
  */
 export async function runNewHandlerCommand (argv: string[], io: NewHandlerIo): Promise<number> {
-  return await runWithUsage(usage, io.out, async () => {
+  return await runCommand(usage, io, async () => {
     const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} })
     if (positionals.length !== 1) throw new UsageError('Name one event type, e.g. npm run new-handler -- invoice.paid')
     // Accept the file-name spelling too: customer.subscription._all means customer.subscription.*.
     const pattern = patternOfFileName(positionals[0] as string)
     if (!isKnownPattern(pattern)) throw new UsageError(unknownPatternMessage(pattern))
     const name = fileNameOfPattern(pattern)
-    const handlersDir = join(io.root, 'handlers')
+    const handlersDir = handlersDirOf(readSettings({ env: io.env ?? {} }), io.root)
     const handlerFiles = await listHandlerFiles(handlersDir)
     const existing = new Set(handlerFiles.map((path) => patternOfFileName(basename(path, extname(path)))))
     // A handler written by hand may sit in a sub-folder: name the file that is really there.
     const handlerOnDisk = handlerFiles.find((path) => basename(path, extname(path)) === name)
-    const planned: Array<{ kind: ScaffoldFile, shown: string }> = [
-      { kind: 'handler', shown: handlerOnDisk === undefined ? `handlers/${name}.ts` : `handlers/${relative(handlersDir, handlerOnDisk)}` },
-      { kind: 'test', shown: `test/handlers/${name}.test.ts` },
-      { kind: 'fixture', shown: `test/fixtures/${name}.json` }
+    const planned: Array<{ kind: ScaffoldFile, path: string }> = [
+      { kind: 'handler', path: handlerOnDisk ?? resolve(handlersDir, `${name}.ts`) },
+      { kind: 'test', path: join(io.root, 'test', 'handlers', `${name}.test.ts`) },
+      { kind: 'fixture', path: join(io.root, 'test', 'fixtures', `${name}.json`) }
     ]
-    const files = planned.map((file) => ({ ...file, exists: file.kind === 'handler' ? handlerOnDisk !== undefined : existsSync(join(io.root, file.shown)) }))
+    const files = planned.map((file) => ({
+      ...file,
+      shown: shownPath(io.root, file.path),
+      exists: file.kind === 'handler' ? handlerOnDisk !== undefined : existsSync(file.path)
+    }))
     if (files.every((file) => file.exists)) {
       io.out(`${pattern} already has its handler, test and fixture (${files.map((file) => file.shown).join(', ')}); nothing was written.`)
       return 1
@@ -90,7 +109,7 @@ export async function runNewHandlerCommand (argv: string[], io: NewHandlerIo): P
         io.out(`  kept ${file.shown} (it exists)`)
         continue
       }
-      await writeNew(join(io.root, file.shown), contentOf(file.kind, template), file.shown, io.out)
+      await writeNew(file.path, contentOf(file.kind, template), file.shown, io.out)
     }
     io.out(`\nNext: npx tap --disable-coverage ${files[1]?.shown}, and with npm run dev running: npm run trigger -- ${fixtureType}`)
     return 0

@@ -1,6 +1,6 @@
 // Which secret the trigger signs with, said without the secret: when the service answers
 // INVALID_SIGNATURE, the developer learns which secret was used and how to align the two.
-import { LOCAL_DEVELOPMENT_SECRET, type Settings } from '../../config/settings.js'
+import { LOCAL_DEVELOPMENT_SECRET } from '../../config/settings.js'
 
 export interface SigningSecret {
   secret: string
@@ -14,17 +14,17 @@ function lastFour (secret: string): string {
 }
 
 /**
- * The secret to sign with: `--secret` when given, else the first of STRIPE_WEBHOOK_SECRET (from the
- * environment `env`, or from .env beneath it), else the local development secret.
+ * The secret to sign with: `--secret` when given, else the first of `configured` (STRIPE_WEBHOOK_SECRET's
+ * secrets, from the environment `env` or from .env beneath it), else the local development secret.
  */
-export function chooseSigningSecret (settings: Settings, env: Record<string, string | undefined>, given: string | undefined): SigningSecret {
+export function chooseSigningSecret (configured: readonly string[], env: Record<string, string | undefined>, given: string | undefined): SigningSecret {
   if (given !== undefined) return { secret: given, described: `the --secret given (${lastFour(given)})` }
-  const configured = settings.webhookSecrets[0]
-  if (configured === undefined) {
+  const first = configured[0]
+  if (first === undefined) {
     return { secret: LOCAL_DEVELOPMENT_SECRET, described: `the local development secret (${LOCAL_DEVELOPMENT_SECRET.slice(0, 10)}…), as STRIPE_WEBHOOK_SECRET is not set here` }
   }
   const source = (env.STRIPE_WEBHOOK_SECRET ?? '') === '' ? '.env' : 'the environment'
-  return { secret: configured, described: `STRIPE_WEBHOOK_SECRET from ${source} (${lastFour(configured)})` }
+  return { secret: first, described: `STRIPE_WEBHOOK_SECRET from ${source} (${lastFour(first)})` }
 }
 
 /** The lines printed after a 400 INVALID_SIGNATURE: which secret signed, and how to align the service with it. */

@@ -3,21 +3,24 @@
 // the answer. No Stripe account, no network beyond the service.
 import { parseArgs } from 'node:util'
 import Stripe from 'stripe'
+import { readSettings } from '../../config/read-settings.js'
 import type { Settings } from '../../config/settings.js'
+import { webhookSecrets } from '../../config/webhook-secrets.js'
 import { buildEvent, hasRealisticSample } from '../samples/build-event.js'
 import { buildThinEvent, isThinEventType } from '../samples/build-thin-event.js'
 import { triggerFields } from '../samples/trigger-fields.js'
 import type { StripeSnapshotEventType } from '../define-handler.js'
 import type { RoutedEvent } from '../delivery/routed-event.js'
 import { stripeEventTypes, stripeThinEventTypes } from '../routing/stripe-event-types.js'
-import { readSettings } from './read-settings.js'
 import { chooseSigningSecret, invalidSignatureHint, type SigningSecret } from './signing-secret.js'
-import { runWithUsage, UsageError } from './run-command.js'
+import { runCommand, UsageError } from './run-command.js'
 
 export interface TriggerIo {
   /** The settings' source, read as the service reads it (process.env with .env beneath it, or data in tests). */
   env: Record<string, string | undefined>
   out: (line: string) => void
+  /** Where errors and the usage after a usage error go (stderr from the command line); `out` unless given. */
+  err?: (line: string) => void
   /** Where warnings go (stderr from the command line); `out` unless given. */
   warn?: (line: string) => void
   /** How the request is sent: global fetch unless a test gives another. */
@@ -127,7 +130,7 @@ async function send (url: string, payload: string, signature: string, signing: S
 }
 
 export async function runTriggerCommand (argv: string[], io: TriggerIo): Promise<number> {
-  return await runWithUsage(usage, io.out, async () => {
+  return await runCommand(usage, io, async () => {
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true })
     if (values.help === true) {
       io.out(usage)
@@ -143,8 +146,9 @@ export async function runTriggerCommand (argv: string[], io: TriggerIo): Promise
     const event = buildFromOptions(type, values, timestamp, io.warn ?? io.out)
     // Serialised as Stripe serialises events: two-space indentation.
     const payload = JSON.stringify(event, null, 2)
-    const settings = await readSettings(io.env)
-    const signing = chooseSigningSecret(settings, io.env, values.secret)
+    const settings = readSettings({ env: io.env })
+    // The trigger signs with the first secret the service accepts, and needs none to be set.
+    const signing = chooseSigningSecret(webhookSecrets(settings, { required: false }), io.env, values.secret)
     const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: signing.secret, timestamp })
     const url = values.url ?? defaultUrl(settings, event.object === 'v2.core.event')
     if (values.print === true) {

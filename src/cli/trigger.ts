@@ -5,5 +5,6 @@ import { runTriggerCommand } from './trigger-command.js'
 process.exitCode = await runTriggerCommand(process.argv.slice(2), {
   env: process.env,
   out: stdoutLine,
+  err: stderrLine,
   warn: stderrLine
 })

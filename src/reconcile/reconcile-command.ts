@@ -4,13 +4,13 @@
 // the same as any delivery (a second process running handlers would bypass all of that).
 import { parseArgs } from 'node:util'
 import Stripe from 'stripe'
-import { storeKind } from '../store/open-event-store.js'
+import { readSettings } from '../../config/read-settings.js'
+import { storeKind } from '../../config/resolved-settings.js'
 import type { HealthTrackedStore } from '../store/store-health.js'
 import { openNamedStore } from '../cli/command-store.js'
-import { readSettings } from '../cli/read-settings.js'
 import { createStripeClient } from '../stripe-client.js'
 import { redactCredentials } from '../logging/redact-credentials.js'
-import { runWithUsage, UsageError } from '../cli/run-command.js'
+import { runCommand, UsageError } from '../cli/run-command.js'
 import { parseTime } from '../cli/events-args.js'
 import { stripeRetentionMs } from './list-events.js'
 import { reconcileEvents } from './reconcile-events.js'
@@ -55,7 +55,7 @@ function plural (count: number, noun: string): string {
 export async function runReconcileCommand (argv: string[], io: ReconcileIo): Promise<number> {
   const err = io.err ?? io.out
   const now = (io.now ?? Date.now)()
-  return await runWithUsage(reconcileUsage, err, async () => {
+  return await runCommand(reconcileUsage, { out: io.out, err }, async () => {
     const { values } = parseArgs({
       args: argv,
       options: { since: { type: 'string' }, type: { type: 'string', multiple: true }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }
@@ -65,7 +65,7 @@ export async function runReconcileCommand (argv: string[], io: ReconcileIo): Pro
       return 0
     }
     const since = parseSince(values.since ?? '72h', now)
-    const settings = await readSettings(io.env)
+    const settings = readSettings({ env: io.env })
     const key = settings.STRIPE_SECRET_KEY
     if (key === undefined) throw new UsageError('Set STRIPE_SECRET_KEY to a key that can read events (sk_test_... for test mode)')
     if (storeKind(settings) === 'none') throw new UsageError('EVENT_STORE=none: there is no event store to reconcile')
@@ -92,8 +92,5 @@ export async function runReconcileCommand (argv: string[], io: ReconcileIo): Pro
     } finally {
       await store.close()
     }
-  }).catch((error: unknown) => {
-    err(`Error: ${redactCredentials((error as Error).message)}`)
-    return 1
   })
 }

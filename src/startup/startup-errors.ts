@@ -4,7 +4,7 @@
 // unexpected keeps its stack. No message carries a credential.
 import type { Settings } from '../../config/settings.js'
 import { startupRefusalCodes } from '../errors.js'
-import { storeKind } from '../store/open-event-store.js'
+import { opsPort, storeKind } from '../../config/resolved-settings.js'
 import { describeStoreError } from '../store/store-health.js'
 
 /** What start-up was doing: loading the app (settings, handlers, store), or opening one of the listeners. */
@@ -28,7 +28,7 @@ const addressErrors = new Set(['EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_F
 const folderErrors = new Set(['ENOTDIR', 'EACCES', 'EPERM', 'EROFS', 'EEXIST', 'ENOSPC', 'ENOENT'])
 
 function listenFailure (error: SystemError, portSetting: 'PORT' | 'METRICS_PORT', settings: Settings): StartupFailure | null {
-  const port = portSetting === 'PORT' ? settings.PORT : settings.METRICS_PORT
+  const port = portSetting === 'PORT' ? settings.PORT : opsPort(settings)
   const code = error.code ?? ''
   if (code === 'EADDRINUSE') {
     return {

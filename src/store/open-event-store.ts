@@ -2,6 +2,7 @@
 // embedded SQLite file, or none at all.
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { storeKind } from '../../config/resolved-settings.js'
 import type { Settings } from '../../config/settings.js'
 import { InvalidSettingError, StoreNotFoundError } from '../errors.js'
 import { openPostgresClient } from './postgres-client.js'
@@ -10,11 +11,8 @@ import { openSqliteClient, type SqliteLog } from './sqlite-client.js'
 import { trackStoreHealth, type HealthTrackedStore } from './store-health.js'
 import { redactCredentials } from '../logging/redact-credentials.js'
 
-export type StoreKind = 'sqlite' | 'postgres' | 'none'
-
-export function storeKind (settings: Settings): StoreKind {
-  return settings.EVENT_STORE ?? (settings.DATABASE_URL === undefined ? 'sqlite' : 'postgres')
-}
+// The rule that picks the store lives with the other settings rules; re-exported for the store's users.
+export { storeKind, type StoreKind } from '../../config/resolved-settings.js'
 
 /** Where events are kept: the SQLite file, the PostgreSQL URL without its password, or nowhere. */
 export function storeLocation (settings: Settings): string {
