@@ -4,7 +4,7 @@
 // event, and a known end is recorded, retried until the store answers, never silently dropped.
 import type { AsyncLocalStorage } from 'node:async_hooks'
 import type { FastifyBaseLogger } from 'fastify'
-import type { StripeHandlers } from '../../plugins/stripe-handlers.js'
+import type { StripeHandlers } from '../routing/handler-router.js'
 import type { Attempt, AttemptOutcome, AttemptResult, EventStore, StoredEvent } from '../store/event-store.js'
 import type { LeaseKeeper, LeasedRun } from './lease-keeper.js'
 import { storeErrorFields } from '../store/store-health.js'
