@@ -11,7 +11,8 @@ import { storeErrorFields, type HealthTrackedStore } from '../store/store-health
 import type { RetryPolicy } from './retry-delay.js'
 import { createLeaseKeeper } from './lease-keeper.js'
 import { isIdConflict, isRequeueable } from './repeat-delivery.js'
-import { runAttempt, type AttemptContext, type Run, type RunFault } from './run-attempt.js'
+import { runAttempt, type AttemptContext, type Run } from './run-attempt.js'
+import type { AttemptObserver } from './attempt-observer.js'
 import { startEventWorker, type EventWorker, type WorkerOptions } from './event-worker.js'
 import type { RoutedEvent } from '../delivery/routed-event.js'
 import { toNewEvent } from './new-event.js'
@@ -60,15 +61,14 @@ export interface EventInbox {
   readonly store: HealthTrackedStore | null
 }
 
-export interface GuardOptions {
+/** What every inbox, stored or storeless, is given: the events it handles, and who watches its runs. */
+export interface GuardAndObserver {
   livemode: LivemodeGuard
-  /** Told of every handler run: its event type, outcome and duration in seconds. */
-  observeAttempt?: (type: string, outcome: string, seconds: number) => void
-  /** Told of every run that was slow, timed out, lost its lease, ... (see RunFault). */
-  countRunFault?: (type: string, fault: RunFault) => void
+  /** Told of every handler run's end, and of every run fault. */
+  observer: AttemptObserver
 }
 
-export interface InboxOptions extends WorkerOptions, GuardOptions {
+export interface InboxOptions extends WorkerOptions, GuardAndObserver {
   mode: 'queued' | 'inline'
   leaseMs: number
   /** How long one handler run may take, in milliseconds (HANDLER_TIMEOUT_MS). */
@@ -77,20 +77,20 @@ export interface InboxOptions extends WorkerOptions, GuardOptions {
 }
 
 /** Without a store: handlers run inline, with no deduplication and no retries but Stripe's. */
-export function createDirectInbox (handlers: StripeHandlers, guards: GuardOptions): EventInbox {
+export function createDirectInbox (handlers: StripeHandlers, { livemode, observer }: GuardAndObserver): EventInbox {
   return {
     receive: async (event, _payload, log) => {
-      if (!takesLivemode(guards.livemode, event.livemode)) {
-        logIgnored(event, guards.livemode, log)
+      if (!takesLivemode(livemode, event.livemode)) {
+        logIgnored(event, livemode, log)
         return 'ignored'
       }
       const startedAt = performance.now()
       try {
         const outcome = await handlers.dispatch(event, log)
-        guards.observeAttempt?.(event.type, outcome, (performance.now() - startedAt) / 1000)
+        observer.observeAttempt(event.type, outcome, (performance.now() - startedAt) / 1000)
         return outcome
       } catch (error) {
-        guards.observeAttempt?.(event.type, 'failed', (performance.now() - startedAt) / 1000)
+        observer.observeAttempt(event.type, 'failed', (performance.now() - startedAt) / 1000)
         log.error({ err: error, eventId: event.id, eventType: event.type }, `Handler for ${event.type} failed`)
         throw new HandlerFailedError(event.type)
       }
@@ -127,8 +127,7 @@ export function createStoredInbox (
     runs: new Map(),
     runScope,
     pastGrace: pastGrace.signal,
-    observeAttempt: options.observeAttempt,
-    countRunFault: options.countRunFault
+    observer: options.observer
   }
   const worker: EventWorker = startEventWorker(context, { ...options, onPastGrace: () => pastGrace.abort() }, log)
   let afterError = false
@@ -303,7 +302,7 @@ export function createStoredInbox (
       // Node runs these listeners in the async context of the callback that threw.
       const run = runScope.getStore()
       if (run === undefined) return null
-      context.countRunFault?.(run.type, 'uncaught')
+      context.observer.countRunFault(run.type, 'uncaught')
       log.error({ err: error, eventId: run.eventId, eventType: run.type },
         `A callback of the handler for ${run.type} threw outside its promise; its run is recorded as failed before the instance stops`)
       run.controller.abort(error)
