@@ -3,7 +3,9 @@
 // store that cannot be opened at start-up is opened in the background: deliveries get 503 until then.
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
-import { createDirectInbox, createStoredInbox, type EventInbox, type GuardAndObserver } from '../src/inbox/event-inbox.js'
+import type { EventInbox, GuardAndObserver } from '../src/inbox/event-inbox.js'
+import { createStoredInbox } from '../src/inbox/stored-inbox.js'
+import { createStorelessInbox } from '../src/inbox/storeless-inbox.js'
 import { StoreUnavailableError } from '../src/errors.js'
 import { redactCredentials } from '../src/logging/redact-credentials.js'
 import { createEventStore, storeKind } from '../src/store/open-event-store.js'
@@ -28,7 +30,7 @@ const eventInbox: FastifyPluginAsync<EventInboxOptions> = async (fastify, opts) 
   const created = createEventStore(config, fastify.log)
   if (created === null) {
     fastify.log.warn('EVENT_STORE=none: events are not stored, deduplicated or retried; handlers run inline')
-    fastify.decorate('eventInbox', createDirectInbox(fastify.stripeHandlers, guardAndObserver))
+    fastify.decorate('eventInbox', createStorelessInbox(fastify.stripeHandlers, guardAndObserver))
     return
   }
   let ready = false

@@ -5,10 +5,9 @@ import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { signatureFailureCodes } from '../src/errors.js'
 import type { AttemptObserver } from '../src/inbox/attempt-observer.js'
+import type { DeliveryOutcome } from '../src/inbox/receive-outcome.js'
 import type { EventStore } from '../src/store/event-store.js'
 import { createStoreGaugeReader, type StoreGauges } from '../src/store/store-gauges.js'
-
-export type DeliveryOutcome = 'queued' | 'handled' | 'unhandled' | 'superseded' | 'duplicate' | 'ignored' | 'requeued' | 'conflict' | 'in_progress' | 'handler_failed' | 'rejected'
 
 /** The attempt observer's callbacks: each handler run's duration in seconds, and its faults. */
 export interface RouterMetrics extends AttemptObserver {
