@@ -9,7 +9,7 @@ import type { DeliveryOutcome } from '../src/inbox/receive-outcome.js'
 import type { EventStore } from '../src/store/event-store.js'
 import { createStoreGaugeReader, type StoreGauges } from '../src/store/store-gauges.js'
 
-/** The attempt observer's callbacks: each handler run's duration in seconds, and its faults. */
+/** What the app counts for Prometheus; as the inbox's AttemptObserver, it hears each handler run's duration (seconds) and faults. */
 export interface RouterMetrics extends AttemptObserver {
   registry: Registry
   /** One delivery and how it ended; `reason` is the error code of a rejected one. A `conflict` also counts in stripe_webhook_event_id_conflicts_total. */
@@ -21,8 +21,9 @@ export interface RouterMetrics extends AttemptObserver {
   /** A request that reached no event route (404) or used another method on one (405). */
   countUnroutedRequest: (method: string, statusCode: 404 | 405) => void
   /**
-   * Names the event store whose queue the gauges read at scrape time (the inbox plugin's, once opened).
-   * Until then, and without a store (EVENT_STORE=none), nothing is queued: the gauges read 0.
+   * Names the event store whose queue the gauges read at scrape time: the inbox plugin's, handed over
+   * at start-up (a PostgreSQL store not open yet reads as down). Without one (EVENT_STORE=none, or a
+   * bare Fastify), nothing is queued: the gauges read 0.
    */
   gaugeStore: (store: EventStore) => void
 }
