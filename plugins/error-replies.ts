@@ -4,47 +4,18 @@
 import type { FastifyError, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import {
-  BadRequestError,
-  BodyTooLargeError,
-  InternalError,
-  InvalidContentLengthError,
   InvalidSignatureError,
   NotFoundError,
   StoreUnavailableError,
-  UnsupportedMediaTypeError,
   answerText,
-  isAnsweredError,
   signatureFailureCodes
 } from '../src/errors.js'
 import { createRefusalLogLimiter } from '../src/logging/refusal-log-limiter.js'
+import { answeredError, isClientFault } from '../src/routes/answered-error.js'
 
 export interface ErrorReply {
   error: string
   code: string
-}
-
-// Fastify's own client-fault errors, as the service's.
-const fastifyClientErrors = new Map<string, (bodyLimit: number) => FastifyError>([
-  ['FST_ERR_CTP_BODY_TOO_LARGE', (bodyLimit) => new BodyTooLargeError(bodyLimit)],
-  ['FST_ERR_CTP_INVALID_MEDIA_TYPE', () => new UnsupportedMediaTypeError()],
-  ['FST_ERR_CTP_INVALID_CONTENT_LENGTH', () => new InvalidContentLengthError()]
-])
-
-const isClientFault = (statusCode: number): boolean => statusCode >= 400 && statusCode < 500
-
-/**
- * `error` as the client sees it: one of the router's answered errors. Only errors raised on purpose
- * explain themselves to the client; anything else may hold internals and is an INTERNAL_ERROR.
- */
-function answeredError (error: FastifyError, bodyLimit: number): FastifyError {
-  if (isAnsweredError(error)) return error
-  if (!isClientFault(error.statusCode ?? 500)) return new InternalError()
-  return fastifyClientErrors.get(error.code)?.(bodyLimit) ?? new BadRequestError(error.message)
-}
-
-/** The code a client sees for `error`: the same in the reply body, the logs and the metrics. */
-export function publicErrorCode (error: FastifyError): string {
-  return answeredError(error, 0).code
 }
 
 const errorReplies: FastifyPluginAsync = async (fastify) => {

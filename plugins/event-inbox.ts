@@ -3,7 +3,9 @@
 // store that cannot be opened at start-up is opened in the background: deliveries get 503 until then.
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
-import { createDirectInbox, createStoredInbox, type EventInbox } from '../src/inbox/event-inbox.js'
+import type { EventInbox, GuardAndObserver } from '../src/inbox/event-inbox.js'
+import { createStoredInbox } from '../src/inbox/stored-inbox.js'
+import { createStorelessInbox } from '../src/inbox/storeless-inbox.js'
 import { StoreUnavailableError } from '../src/errors.js'
 import { redactCredentials } from '../src/logging/redact-credentials.js'
 import { createEventStore, storeKind } from '../src/store/open-event-store.js'
@@ -23,11 +25,12 @@ export interface EventInboxOptions {
 
 const eventInbox: FastifyPluginAsync<EventInboxOptions> = async (fastify, opts) => {
   const { config } = fastify
-  const guards = { livemode: config.LIVEMODE, observeAttempt: fastify.metrics.observeAttempt, countRunFault: fastify.metrics.countRunFault }
+  // The metrics plugin watches every handler run.
+  const guardAndObserver: GuardAndObserver = { livemode: config.LIVEMODE, observer: fastify.metrics }
   const created = createEventStore(config, fastify.log)
   if (created === null) {
     fastify.log.warn('EVENT_STORE=none: events are not stored, deduplicated or retried; handlers run inline')
-    fastify.decorate('eventInbox', createDirectInbox(fastify.stripeHandlers, guards))
+    fastify.decorate('eventInbox', createStorelessInbox(fastify.stripeHandlers, guardAndObserver))
     return
   }
   let ready = false
@@ -48,6 +51,7 @@ const eventInbox: FastifyPluginAsync<EventInboxOptions> = async (fastify, opts) 
     })
     store = opening.store
   }
+  fastify.metrics.gaugeStore(store)
   const notOpenBecause = (): string | null => opening?.notOpenBecause() ?? null
   if (notOpenBecause() === null) {
     fastify.log.info({ store: storeKind(config), mode: config.PROCESSING_MODE }, `Event store ready (${store.kind}, ${config.PROCESSING_MODE})`)
@@ -79,7 +83,7 @@ const eventInbox: FastifyPluginAsync<EventInboxOptions> = async (fastify, opts) 
       concurrency: config.WORKER_CONCURRENCY,
       pollIntervalMs: config.POLL_INTERVAL_MS,
       retentionDays: config.RETENTION_DAYS,
-      ...guards
+      ...guardAndObserver
     }, fastify.log)
   }
   fastify.addHook('onReady', async () => {

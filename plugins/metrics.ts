@@ -4,25 +4,28 @@ import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { signatureFailureCodes } from '../src/errors.js'
-import type { RunFault } from '../src/inbox/run-attempt.js'
+import type { AttemptObserver } from '../src/inbox/attempt-observer.js'
+import type { DeliveryOutcome } from '../src/inbox/receive-outcome.js'
+import type { EventStore } from '../src/store/event-store.js'
 import { createStoreGaugeReader, type StoreGauges } from '../src/store/store-gauges.js'
 
-export type DeliveryOutcome = 'queued' | 'handled' | 'unhandled' | 'superseded' | 'duplicate' | 'ignored' | 'requeued' | 'conflict' | 'in_progress' | 'handler_failed' | 'rejected'
-
-export interface RouterMetrics {
+/** What the app counts for Prometheus; as the inbox's AttemptObserver, it hears each handler run's duration (seconds) and faults. */
+export interface RouterMetrics extends AttemptObserver {
   registry: Registry
   /** One delivery and how it ended; `reason` is the error code of a rejected one. A `conflict` also counts in stripe_webhook_event_id_conflicts_total. */
   countDelivery: (type: string, outcome: DeliveryOutcome, reason?: string) => void
-  /** One handler run, in seconds. */
-  observeAttempt: (type: string, outcome: string, seconds: number) => void
   /** An event of another API release than STRIPE_API_VERSION's, by the event's own version. */
   countApiVersionMismatch: (apiVersion: string) => void
   /** An event the LIVEMODE setting keeps from its handler (first delivery only), by its livemode. */
   countIgnoredEvent: (livemode: boolean) => void
-  /** One handler run that was slow (past half HANDLER_TIMEOUT_MS), timed out, lost its lease, ... */
-  countRunFault: (type: string, fault: RunFault) => void
   /** A request that reached no event route (404) or used another method on one (405). */
   countUnroutedRequest: (method: string, statusCode: 404 | 405) => void
+  /**
+   * Names the event store whose queue the gauges read at scrape time: the inbox plugin's, handed over
+   * at start-up (a PostgreSQL store not open yet reads as down). Without one (EVENT_STORE=none, or a
+   * bare Fastify), nothing is queued: the gauges read 0.
+   */
+  gaugeStore: (store: EventStore) => void
 }
 
 declare module 'fastify' {
@@ -117,7 +120,8 @@ const metrics: FastifyPluginAsync = async (fastify) => {
 
   // Read from the store at scrape time: the queue is shared by every replica. During an outage the
   // scrape still answers within storeReadMs: these gauges are NaN, and stripe_event_store_up says 0.
-  const storeGauges = createStoreGaugeReader(() => fastify.hasDecorator('eventInbox') ? fastify.eventInbox.store : null, storeReadMs)
+  let gaugedStore: EventStore | null = null
+  const storeGauges = createStoreGaugeReader(() => gaugedStore, storeReadMs)
   const storeGauge = (name: string, help: string, value: (gauges: StoreGauges) => number, whenDown = Number.NaN): void => {
     void new Gauge({
       name,
@@ -165,7 +169,8 @@ const metrics: FastifyPluginAsync = async (fastify) => {
     countApiVersionMismatch: (apiVersion) => apiVersionMismatches.inc({ api_version: apiVersion }),
     countIgnoredEvent: (livemode) => ignoredEvents.inc({ livemode: String(livemode) }),
     countRunFault: (type, fault) => runFaults.inc({ type, fault }),
-    countUnroutedRequest: (method, statusCode) => unroutedRequests.inc({ method, status: String(statusCode) })
+    countUnroutedRequest: (method, statusCode) => unroutedRequests.inc({ method, status: String(statusCode) }),
+    gaugeStore: (store) => { gaugedStore = store }
   })
 }
 

@@ -113,7 +113,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
     }
     if (context.retry === null) return
     for (const event of await context.store.failAbandoned(now, context.retry.maxAttempts)) {
-      context.countRunFault?.(event.type, 'abandoned')
+      context.observer.countRunFault(event.type, 'abandoned')
       log.error({ eventId: event.id, eventType: event.type, attempts: event.attempts, lastError: event.lastError },
         `Event marked failed: the process running it stopped during attempt ${event.attempts} of MAX_ATTEMPTS`)
     }

@@ -4,16 +4,14 @@
 // event, and a known end is recorded, retried until the store answers, never silently dropped.
 import type { AsyncLocalStorage } from 'node:async_hooks'
 import type { FastifyBaseLogger } from 'fastify'
-import type { StripeHandlers } from '../../plugins/stripe-handlers.js'
+import type { StripeHandlers } from '../routing/handler-router.js'
 import type { Attempt, AttemptOutcome, AttemptResult, EventStore, StoredEvent } from '../store/event-store.js'
+import type { AttemptObserver } from './attempt-observer.js'
 import type { LeaseKeeper, LeasedRun } from './lease-keeper.js'
 import { storeErrorFields } from '../store/store-health.js'
 import { retryDelayMs, type RetryPolicy } from './retry-delay.js'
 import { HandlerTimeoutError, LeaseLostError, RunReleasedError } from './run-aborts.js'
 import type { RoutedEvent } from '../delivery/routed-event.js'
-
-/** What the metrics count about runs: slow (past half the timeout), timed out, lease lost, ... */
-export type RunFault = 'slow' | 'timed_out' | 'lease_lost' | 'uncaught' | 'suspected_duplicate' | 'abandoned'
 
 /** One run of a handler in this instance, from its start until its end is recorded (or given up). */
 export interface Run extends LeasedRun {
@@ -41,8 +39,8 @@ export interface AttemptContext {
   runScope: AsyncLocalStorage<Run>
   /** Aborted when the instance stops past its grace: an end that cannot be recorded by then is given up. */
   pastGrace: AbortSignal
-  observeAttempt?: (type: string, outcome: string, seconds: number) => void
-  countRunFault?: (type: string, fault: RunFault) => void
+  /** Told of every run's end and of every run fault. */
+  observer: AttemptObserver
 }
 
 export interface AttemptReport {
@@ -105,7 +103,7 @@ async function recordEnd (context: AttemptContext, run: Run, attempt: Attempt, r
     } catch (error) {
       if (context.pastGrace.aborted) {
         if (result.status === 'handled') {
-          context.countRunFault?.(run.type, 'suspected_duplicate')
+          context.observer.countRunFault(run.type, 'suspected_duplicate')
           log.error({ ...ids, ...storeErrorFields(error) }, 'Suspected duplicate: the handler succeeded but the instance stopped before the store recorded it; the event will run again')
         } else {
           log.error({ ...ids, ...storeErrorFields(error) }, 'The instance stopped before the store recorded the end of a run; the event will run again')
@@ -123,11 +121,11 @@ async function runHandler (context: AttemptContext, run: Run, parsed: RoutedEven
   const timeoutMs = context.handlerTimeoutMs
   const ids = { eventId: run.eventId, eventType: run.type }
   const halfway = setTimeout(() => {
-    context.countRunFault?.(run.type, 'slow')
+    context.observer.countRunFault(run.type, 'slow')
     log.warn({ ...ids, elapsedMs: Date.now() - run.startedAt, timeoutMs }, `Handler for ${run.type} has run for over half of HANDLER_TIMEOUT_MS`)
   }, timeoutMs / 2)
   const deadline = setTimeout(() => {
-    context.countRunFault?.(run.type, 'timed_out')
+    context.observer.countRunFault(run.type, 'timed_out')
     run.controller.abort(new HandlerTimeoutError(timeoutMs))
   }, timeoutMs)
   try {
@@ -167,7 +165,7 @@ export async function runAttempt (
     startedAt,
     controller,
     leaseLost: () => {
-      context.countRunFault?.(event.type, 'lease_lost')
+      context.observer.countRunFault(event.type, 'lease_lost')
       controller.abort(new LeaseLostError())
     }
   }
@@ -186,7 +184,7 @@ export async function runAttempt (
     }
     const finishedAt = Date.now()
     const outcome: AttemptOutcome = result.status === 'pending' || result.status === 'failed' ? 'failed' : result.status
-    context.observeAttempt?.(event.type, outcome, (finishedAt - startedAt) / 1000)
+    context.observer.observeAttempt(event.type, outcome, (finishedAt - startedAt) / 1000)
     const attempt = { eventId: event.id, attempt: event.attempts, worker: event.leaseOwner ?? '', startedAt, finishedAt, outcome, error: 'error' in result ? result.error : null }
     const held = await recordEnd(context, run, attempt, result, log)
     if (!held && !context.pastGrace.aborted) log.warn(ids, 'The event\'s lease was lost while its handler ran; this run was recorded in its history but a newer claim settles the event')

@@ -4,12 +4,11 @@
 // Stripe whether to retry.
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, HTTPMethods, preValidationAsyncHookHandler } from 'fastify'
 import Stripe from 'stripe'
-import { publicErrorCode } from '../../plugins/error-replies.js'
 import rawBody from '../../plugins/raw-body.js'
-import type { DeliveryOutcome } from '../../plugins/metrics.js'
 import { MethodNotAllowedError, isEventOutcomeCode, type EventOutcomeCode } from '../errors.js'
-import type { ReceiveOutcome } from '../inbox/event-inbox.js'
+import type { DeliveryOutcome, ReceiveOutcome } from '../inbox/receive-outcome.js'
 import { isCompatibleApiVersion } from '../delivery/api-versions.js'
+import { publicErrorCode } from './answered-error.js'
 import { eventApiVersion } from '../delivery/routed-event.js'
 
 declare module 'fastify' {
