@@ -8,7 +8,8 @@ import { createStoredInbox } from '../src/inbox/stored-inbox.js'
 import { createStorelessInbox } from '../src/inbox/storeless-inbox.js'
 import { StoreUnavailableError } from '../src/errors.js'
 import { redactCredentials } from '../src/logging/redact-credentials.js'
-import { createEventStore, storeKind } from '../src/store/open-event-store.js'
+import { deliveryMode, storeKind } from '../config/resolved-settings.js'
+import { createEventStore } from '../src/store/open-event-store.js'
 import { storeErrorFields } from '../src/store/store-health.js'
 import { openWithBackOff, type StoreOpening } from '../src/store/store-opening.js'
 
@@ -53,8 +54,10 @@ const eventInbox: FastifyPluginAsync<EventInboxOptions> = async (fastify, opts) 
   }
   fastify.metrics.gaugeStore(store)
   const notOpenBecause = (): string | null => opening?.notOpenBecause() ?? null
+  // With a store, the delivery mode is the one PROCESSING_MODE names; the rule lives in config/.
+  const mode = deliveryMode(config)
   if (notOpenBecause() === null) {
-    fastify.log.info({ store: storeKind(config), mode: config.PROCESSING_MODE }, `Event store ready (${store.kind}, ${config.PROCESSING_MODE})`)
+    fastify.log.info({ store: storeKind(config), mode }, `Event store ready (${store.kind}, ${mode})`)
   }
 
   let inbox: EventInbox | null = null
@@ -76,7 +79,7 @@ const eventInbox: FastifyPluginAsync<EventInboxOptions> = async (fastify, opts) 
   // Workers start once every handler is mounted and the store is open, and stop before it closes.
   function startWorkers (): void {
     inbox = createStoredInbox(store, fastify.stripeHandlers, {
-      mode: config.PROCESSING_MODE,
+      mode,
       leaseMs: config.LEASE_SECONDS * 1000,
       handlerTimeoutMs: config.HANDLER_TIMEOUT_MS,
       retry: { maxAttempts: config.MAX_ATTEMPTS, baseDelayMs: config.RETRY_BASE_DELAY_MS, maxDelayMs: config.RETRY_MAX_DELAY_MS },
