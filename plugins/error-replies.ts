@@ -52,7 +52,7 @@ const errorReplies: FastifyPluginAsync = async (fastify) => {
   fastify.setNotFoundHandler(async function replyNotFound (request, reply) {
     const path = request.url.split('?')[0]
     const notFound = new NotFoundError(request.method, path, fastify.config.WEBHOOK_PATH)
-    fastify.metrics?.countUnroutedRequest(request.method, notFound.statusCode)
+    fastify.metrics.countUnroutedRequest(request.method, notFound.statusCode)
     if (refusalLog.admit(notFound.code)) {
       request.log.warn({ method: request.method, path, statusCode: notFound.statusCode, code: notFound.code }, `No route for ${request.method} ${path}`)
     }
@@ -60,4 +60,4 @@ const errorReplies: FastifyPluginAsync = async (fastify) => {
   })
 }
 
-export default fp(errorReplies, { name: 'error-replies', fastify: '5.x', dependencies: ['config'] })
+export default fp(errorReplies, { name: 'error-replies', fastify: '5.x', dependencies: ['config', 'metrics'] })

@@ -24,8 +24,8 @@ export interface AppOptions {
 
 const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(config, { env: opts.env })
-  await fastify.register(errorReplies)
   await fastify.register(metrics)
+  await fastify.register(errorReplies)
   await fastify.register(stripeSignature)
   const handlersDir = opts.handlersDir ?? handlersDirOf(fastify.config)
   if (opts.handlersDir === undefined && fastify.config.HANDLERS_DIR !== undefined) await checkHandlersDir(handlersDir)

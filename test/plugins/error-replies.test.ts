@@ -3,6 +3,7 @@
 import { test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import errorReplies from '../../plugins/error-replies.js'
+import metrics from '../../plugins/metrics.js'
 import { BodyTooLargeError, EventInProgressError, MissingSignatureError } from '../../src/errors.js'
 import { bareFastify, registerSettings, type BareFastify } from '../helpers/bare-fastify.js'
 
@@ -12,6 +13,7 @@ async function bareApp (t: Parameters<typeof bareFastify>[0]): Promise<BareFasti
   const bare = bareFastify(t)
   const { fastify } = bare
   await registerSettings(t, fastify)
+  await fastify.register(metrics)
   await fastify.register(errorReplies)
   fastify.get('/missing-signature', async () => { throw new MissingSignatureError() })
   fastify.get('/in-progress', async () => { throw new EventInProgressError('evt_1') })

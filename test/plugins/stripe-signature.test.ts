@@ -3,6 +3,7 @@ import { test } from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import config from '../../plugins/config.js'
 import errorReplies from '../../plugins/error-replies.js'
+import metrics from '../../plugins/metrics.js'
 import rawBody from '../../plugins/raw-body.js'
 import stripeSignature from '../../plugins/stripe-signature.js'
 import { loadFixture, signPayload, TEST_WEBHOOK_SECRET } from '../helper.js'
@@ -11,6 +12,7 @@ async function bareApp (t: { teardown: (fn: () => unknown) => void }): Promise<F
   const fastify = Fastify({ logger: false })
   t.teardown(() => fastify.close())
   await fastify.register(config, { env: { STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET } })
+  await fastify.register(metrics)
   await fastify.register(errorReplies)
   await fastify.register(stripeSignature)
   await fastify.register(async (scope) => {
