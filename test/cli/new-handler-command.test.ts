@@ -26,6 +26,7 @@ test('new handlers for a type, a prefix and every event compile, and their gener
 
   // `skipLibCheck` and the shared node_modules keep this to the project's own files.
   await t.resolves(run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], { cwd: root }), 'the generated files type-check')
+  await t.resolves(run('npx', ['eslint', 'handlers', 'test/handlers'], { cwd: root }), 'the generated files pass the project\'s linter')
   const tap = await run('npx', ['tap', '--disable-coverage', '--reporter=tap', 'test/handlers/invoice.paid.test.ts',
     'test/handlers/customer.subscription._all.test.ts', 'test/handlers/_all.test.ts', 'test/handlers/v2.core.account.created.test.ts'], { cwd: root })
   const passedFiles = tap.stdout.match(/^ok \d+ - test\/handlers\/\S+\.test\.ts/gm) ?? []

@@ -10,7 +10,7 @@ const projectRoot = fileURLToPath(new URL('../../', import.meta.url))
 /** A project with the service's code and test kit but none of its handlers, sharing node_modules. */
 export function copyOfProject (t: Parameters<typeof temporaryDir>[0]): string {
   const root = temporaryDir(t)
-  for (const entry of ['src', 'plugins', 'config', 'package.json', 'tsconfig.json', 'test/helper.ts']) {
+  for (const entry of ['src', 'plugins', 'config', 'package.json', 'tsconfig.json', 'eslint.config.js', 'test/helper.ts']) {
     cpSync(join(projectRoot, entry), join(root, entry), { recursive: true })
   }
   symlinkSync(join(projectRoot, 'node_modules'), join(root, 'node_modules'), 'dir')
