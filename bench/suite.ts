@@ -72,8 +72,11 @@ async function measure (variant: string, spec: ServerSpec, template: string, rou
     // As many distinct events as the fastest server could take, bounded by the hashing it costs to sign them.
     const perSecond = Math.min(30_000, Math.ceil(300_000_000 / Buffer.byteLength(template)))
     const warmUp = writeSignedRequests(template, Array.from({ length: perSecond }, (_, index) => `${name}_warm_${index}`), 'warm-up')
-    await runWrk(server.url, warmUp, 1, connections)
-    const requests = writeSignedRequests(template, Array.from({ length: perSecond * seconds }, (_, index) => `${name}_${index}`))
+    const warm = await runWrk(server.url, warmUp, 1, connections)
+    // Three times the warm-up's rate is signed for the run, not the fastest server's: on a loaded
+    // machine the signing of ids no server could take cost more time than the runs themselves.
+    const runIds = Math.min(perSecond, Math.ceil(3 * warm.requestsPerSecond) + 1_000) * seconds
+    const requests = writeSignedRequests(template, Array.from({ length: runIds }, (_, index) => `${name}_${index}`))
     const cpuBefore = server.cpuSeconds()
     const result = await runWrk(server.url, requests, seconds, connections)
     const cpuMicrosPerRequest = (server.cpuSeconds() - cpuBefore) * 1e6 / Math.max(1, result.requests)
