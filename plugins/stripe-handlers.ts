@@ -28,11 +28,11 @@ export interface StripeHandlers {
   handlerFor: (type: string) => string | undefined
   /**
    * Runs the handler for `event.type`, whose context carries `signal` (one that never fires unless
-   * given) and `newerHandledEvent`, read through `findNewerHandled` (one query, only for an event
+   * given; given as a function, it is called only if the handler reads the signal) and `newerHandledEvent`, read through `findNewerHandled` (one query, only for an event
    * naming an object; null without it). Answers 'superseded', without running it, when that handler
    * has `skipSuperseded` and a newer event of the object was handled. A handler's error propagates.
    */
-  dispatch: (event: RoutedEvent, log: FastifyBaseLogger, signal?: AbortSignal, findNewerHandled?: FindNewerHandled) => Promise<DispatchOutcome>
+  dispatch: (event: RoutedEvent, log: FastifyBaseLogger, signal?: AbortSignal | (() => AbortSignal), findNewerHandled?: FindNewerHandled) => Promise<DispatchOutcome>
 }
 
 declare module 'fastify' {
@@ -100,7 +100,7 @@ const stripeHandlers: FastifyPluginAsync<StripeHandlersOptions> = async (fastify
     return await findNewerHandled(objectId, eventCreatedSeconds(event), target.types)
   }
 
-  async function dispatch (event: RoutedEvent, log: FastifyBaseLogger, signal = new AbortController().signal, findNewerHandled?: FindNewerHandled): Promise<DispatchOutcome> {
+  async function dispatch (event: RoutedEvent, log: FastifyBaseLogger, signal?: AbortSignal | (() => AbortSignal), findNewerHandled?: FindNewerHandled): Promise<DispatchOutcome> {
     const target = route(event.type)
     if (target === undefined) {
       log.info({ eventId: event.id, eventType: event.type }, `Unhandled event type: ${event.type}`)
@@ -115,7 +115,19 @@ const stripeHandlers: FastifyPluginAsync<StripeHandlersOptions> = async (fastify
     const eventLog = lazyChildLogger(log, { eventId: event.id, eventType: event.type })
     // The union member for this type is exactly what the handler declared, by the loader's check.
     const handled = isThinEvent(event) ? toNotification(event) : event
-    await target.handler.handle(handled as never, { log: eventLog, eventId: event.id, app: target.scope, signal, newerHandledEvent })
+    // The signal is made when the handler reads it: most never do, and each costs microseconds per run.
+    let ownSignal: AbortSignal | undefined
+    const context = {
+      log: eventLog,
+      eventId: event.id,
+      app: target.scope,
+      newerHandledEvent,
+      get signal (): AbortSignal {
+        ownSignal ??= typeof signal === 'function' ? signal() : signal ?? new AbortController().signal
+        return ownSignal
+      }
+    }
+    await target.handler.handle(handled as never, context)
     return 'handled'
   }
 
