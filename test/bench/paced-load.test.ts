@@ -33,7 +33,8 @@ test('200 requests a second for 1 s arrive spread over the second, signed, and o
   t.equal(result.acknowledged.length, 180)
   t.equal(result.failures, 20)
   t.notOk(result.acknowledged.some((id) => id.endsWith('0')), 'refused ids are not acknowledged')
+  // Sent at once they would all arrive within some tens of ms; a loaded machine may delay the first ones.
   const spanMs = Math.max(...arrivals) - Math.min(...arrivals)
-  t.ok(spanMs >= 800, `the requests were spread over the second (${spanMs} ms from first to last), not sent at once`)
+  t.ok(spanMs >= 500, `the requests were spread over the second (${spanMs} ms from first to last), not sent at once`)
   t.ok(result.lastSentAt - result.startedAt >= 950, 'the load lasted its second')
 })
