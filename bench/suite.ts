@@ -73,9 +73,10 @@ async function measure (variant: string, spec: ServerSpec, template: string, rou
     const perSecond = Math.min(30_000, Math.ceil(300_000_000 / Buffer.byteLength(template)))
     const warmUp = writeSignedRequests(template, Array.from({ length: perSecond }, (_, index) => `${name}_warm_${index}`), 'warm-up')
     const warm = await runWrk(server.url, warmUp, 1, connections)
-    // Three times the warm-up's rate is signed for the run, not the fastest server's: on a loaded
-    // machine the signing of ids no server could take cost more time than the runs themselves.
-    const runIds = Math.min(perSecond, Math.ceil(3 * warm.requestsPerSecond) + 1_000) * seconds
+    // Three times the warm-up's rate is signed for the run (and at least 10,000 a second: a warm-up
+    // slowed by the JIT or a neighbour's load once undercounted a floor that then ran out of ids), not
+    // the fastest server's: on a loaded machine signing ids no server could take cost more than the runs.
+    const runIds = Math.min(perSecond, Math.max(10_000, Math.ceil(3 * warm.requestsPerSecond))) * seconds
     const requests = writeSignedRequests(template, Array.from({ length: runIds }, (_, index) => `${name}_${index}`))
     const cpuBefore = server.cpuSeconds()
     const result = await runWrk(server.url, requests, seconds, connections)
