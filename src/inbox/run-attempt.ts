@@ -10,15 +10,15 @@ import type { AttemptObserver } from './attempt-observer.js'
 import type { LeaseKeeper, LeasedRun } from './lease-keeper.js'
 import { storeErrorFields } from '../store/store-health.js'
 import { retryDelayMs, type RetryPolicy } from './retry-delay.js'
-import { HandlerTimeoutError, LeaseLostError, RunReleasedError } from './run-aborts.js'
+import { HandlerTimeoutError, LazyAbortController, LeaseLostError, RunReleasedError } from './run-aborts.js'
 import type { RoutedEvent } from '../delivery/routed-event.js'
 
 /** One run of a handler in this instance, from its start until its end is recorded (or given up). */
 export interface Run extends LeasedRun {
   readonly type: string
   readonly startedAt: number
-  /** Its signal is the handler's `context.signal`; its reason, once aborted, is the run's error. */
-  readonly controller: AbortController
+  /** Its signal is the handler's `context.signal` (made when the handler reads it); its reason, once aborted, is the run's error. */
+  readonly controller: LazyAbortController
 }
 
 export interface AttemptContext {
@@ -61,13 +61,6 @@ function nextStep (event: StoredEvent, error: unknown, retry: RetryPolicy | null
   const attemptsSinceRequeue = event.attempts - event.attemptsAtRequeue
   if (retry === null || attemptsSinceRequeue >= retry.maxAttempts) return { status: 'failed', error: described }
   return { status: 'pending', error: described, nextAttemptAt: now + retryDelayMs(attemptsSinceRequeue, retry) }
-}
-
-/** Rejects with the signal's reason once it aborts. */
-async function abortion (signal: AbortSignal): Promise<never> {
-  return await new Promise((_resolve, reject) => {
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true })
-  })
 }
 
 /** Waits `ms`, or less if `signal` aborts first. */
@@ -129,10 +122,9 @@ async function runHandler (context: AttemptContext, run: Run, parsed: RoutedEven
     run.controller.abort(new HandlerTimeoutError(timeoutMs))
   }, timeoutMs)
   try {
-    const signal = run.controller.signal
     // The store tells the handler whether a later event of the same object was handled already.
-    const handled = context.runScope.run(run, async () => await context.handlers.dispatch(parsed, log, signal, context.store.newestHandledAfter))
-    return await Promise.race([handled, abortion(signal)])
+    const handled = context.runScope.run(run, async () => await context.handlers.dispatch(parsed, log, () => run.controller.signal, context.store.newestHandledAfter))
+    return await Promise.race([handled, run.controller.whenAborted()])
   } finally {
     clearTimeout(halfway)
     clearTimeout(deadline)
@@ -157,7 +149,7 @@ export async function runAttempt (
       return { result: null }
     }
   }
-  const controller = new AbortController()
+  const controller = new LazyAbortController()
   const run: Run = {
     eventId: event.id,
     type: event.type,

@@ -26,11 +26,12 @@ export interface StripeHandlers {
   handlerFor: (type: string) => string | undefined
   /**
    * Runs the handler for `event.type`, whose context carries `signal` (one that never fires unless
-   * given) and `newerHandledEvent`, read through `findNewerHandled` (one query, only for an event
-   * naming an object; null without it). Answers 'superseded', without running it, when that handler
+   * given; given as a function, it is called only if the handler reads the signal) and
+   * `newerHandledEvent`, read through `findNewerHandled` (one query, only for an event naming an
+   * object; null without it). Answers 'superseded', without running it, when that handler
    * has `skipSuperseded` and a newer event of the object was handled. A handler's error propagates.
    */
-  dispatch: (event: RoutedEvent, log: FastifyBaseLogger, signal?: AbortSignal, findNewerHandled?: FindNewerHandled) => Promise<DispatchOutcome>
+  dispatch: (event: RoutedEvent, log: FastifyBaseLogger, signal?: AbortSignal | (() => AbortSignal), findNewerHandled?: FindNewerHandled) => Promise<DispatchOutcome>
 }
 
 export interface HandlerRouter {
@@ -77,7 +78,7 @@ export function createHandlerRouter (handlers: ReadonlyArray<StripeEventHandler<
     return await findNewerHandled(objectId, eventCreatedSeconds(event), target.types)
   }
 
-  async function dispatch (event: RoutedEvent, log: FastifyBaseLogger, signal = new AbortController().signal, findNewerHandled?: FindNewerHandled): Promise<DispatchOutcome> {
+  async function dispatch (event: RoutedEvent, log: FastifyBaseLogger, signal?: AbortSignal | (() => AbortSignal), findNewerHandled?: FindNewerHandled): Promise<DispatchOutcome> {
     const target = route(event.type)
     if (target === undefined) {
       logUnhandled(event, log)
@@ -92,7 +93,19 @@ export function createHandlerRouter (handlers: ReadonlyArray<StripeEventHandler<
     const eventLog = lazyChildLogger(log, { eventId: event.id, eventType: event.type })
     // The union member for this type is exactly what the handler declared, by the loader's check.
     const handled = isThinEvent(event) ? toNotification(event) : event
-    await target.handler.handle(handled as never, { log: eventLog, eventId: event.id, app: target.scope, signal, newerHandledEvent })
+    // The signal is made when the handler reads it: most never do, and each costs microseconds per run.
+    let ownSignal: AbortSignal | undefined
+    const context = {
+      log: eventLog,
+      eventId: event.id,
+      app: target.scope,
+      newerHandledEvent,
+      get signal (): AbortSignal {
+        ownSignal ??= typeof signal === 'function' ? signal() : signal ?? new AbortController().signal
+        return ownSignal
+      }
+    }
+    await target.handler.handle(handled as never, context)
     return 'handled'
   }
 

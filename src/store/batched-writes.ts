@@ -1,7 +1,7 @@
-// The store's hot writes, the inserts of new events, the ends of attempts and the records of later
-// deliveries, coalesced: whatever
-// arrives in one turn of the event loop is written in one transaction, with multi-row statements.
-// Under load one commit then serves many deliveries instead of one each.
+// The store's hot writes, the inserts of new events, the ends of attempts, the records of later
+// deliveries and the workers' claims of due events, coalesced: whatever arrives in one turn of the
+// event loop is written in one transaction, with multi-row statements. Under load one commit then
+// serves many deliveries instead of one each; a claim, on its own, cost a commit (an fsync) per slot freed.
 import type { Attempt, AttemptResult, Delivery, InsertAs, NewEvent } from './event-store.js'
 import type { SqlClient, SqlRow, SqlStatement, SqlValue } from './sql-client.js'
 import { firstSuccessAt } from './success-history.js'
@@ -11,10 +11,22 @@ export type Write =
   | { kind: 'insert', event: NewEvent, as: InsertAs }
   | { kind: 'finish', attempt: Attempt, result: AttemptResult, lease?: string }
   | { kind: 'delivery', delivery: Delivery }
+  | { kind: 'claim', statement: SqlStatement }
 
 type Insert = Extract<Write, { kind: 'insert' }>
 type Finish = Extract<Write, { kind: 'finish' }>
 type RecordDelivery = Extract<Write, { kind: 'delivery' }>
+type Claim = Extract<Write, { kind: 'claim' }>
+
+/** A claim answers with the rows it claimed; every other write with whether it took effect. */
+export type WriteAnswer = boolean | SqlRow[]
+
+export interface BatchedWrites {
+  /** True for an insert that stored its event, or a finish that still held its lease; a delivery's record answers true. */
+  add: (write: Insert | Finish | RecordDelivery) => Promise<boolean>
+  /** Runs `statement` (an UPDATE ... RETURNING that claims due events) in the next batch's transaction, after its other writes; resolves with its rows. */
+  claim: (statement: SqlStatement) => Promise<SqlRow[]>
+}
 
 /**
  * `rows` rows of `columns` numbered placeholders, `($1, $2), ($3, $4)`, each column's cast where
@@ -177,10 +189,10 @@ function planFinishes (finishes: Finish[]): Planned {
 }
 
 /**
- * True for an insert that stored its event, or a finish that still held its lease; a delivery's
- * record answers true (it is skipped, silently, for an event pruned meanwhile).
+ * The batcher of the store's hot writes. Within a batch's transaction: inserts, ends of attempts,
+ * records of deliveries, then claims, so that a claim sees the slots and the events of its batch.
  */
-export function createBatchedWrites (client: SqlClient): WriteBatcher<Write, boolean> {
+export function createBatchedWrites (client: SqlClient): BatchedWrites {
   const deliveriesSql = insertDeliveriesSql(client.dialect.bytesType)
   function planDeliveries (records: RecordDelivery[]): Planned {
     if (records.length === 0) return { statements: [], answer: () => [] }
@@ -189,22 +201,32 @@ export function createBatchedWrites (client: SqlClient): WriteBatcher<Write, boo
     return { statements: [{ sql: deliveriesSql(records.length), params }], answer: () => records.map(() => true) }
   }
 
-  return createWriteBatcher(async (writes: Write[]) => {
+  const batcher: WriteBatcher<Write, WriteAnswer> = createWriteBatcher(async (writes: Write[]) => {
     const inserts = writes.filter((write): write is Insert => write.kind === 'insert')
     const finishes = writes.filter((write): write is Finish => write.kind === 'finish')
     const records = writes.filter((write): write is RecordDelivery => write.kind === 'delivery')
+    const claims = writes.filter((write): write is Claim => write.kind === 'claim')
     // A repeated id in a later chunk finds the earlier chunk's row: a duplicate, as within one chunk.
     // Inserts first: a finish never concerns an event inserted in the same batch, but order is cheap to keep.
     const plans = [planInChunks(inserts, planInserts), planInChunks(finishes, planFinishes), planInChunks(records, planDeliveries)]
-    const rows = await client.transaction(plans.flatMap((plan) => plan.statements))
+    const claimStatements = claims.map(({ statement }) => statement)
+    const rows = await client.transaction([...plans.flatMap((plan) => plan.statements), ...claimStatements])
     let offset = 0
     const [insertAnswers = [], finishAnswers = [], recordAnswers = []] = plans.map((plan) => {
       const own = rows.slice(offset, offset + plan.statements.length)
       offset += plan.statements.length
       return plan.answer(own)
     })
-    const next = { insert: 0, finish: 0, delivery: 0 }
-    const answers = { insert: insertAnswers, finish: finishAnswers, delivery: recordAnswers }
-    return writes.map((write) => answers[write.kind][next[write.kind]++] === true)
+    const claimAnswers = rows.slice(offset)
+    const next = { insert: 0, finish: 0, delivery: 0, claim: 0 }
+    const answers: Record<Write['kind'], WriteAnswer[]> = { insert: insertAnswers, finish: finishAnswers, delivery: recordAnswers, claim: claimAnswers }
+    return writes.map((write) => {
+      const answer = answers[write.kind][next[write.kind]++]
+      return write.kind === 'claim' ? answer ?? [] : answer === true
+    })
   }, 500)
+  return {
+    add: async (write) => await batcher.add(write) as boolean,
+    claim: async (statement) => await batcher.add({ kind: 'claim', statement }) as SqlRow[]
+  }
 }

@@ -166,7 +166,8 @@ export function createSqlEventStore (client: SqlClient): EventStore {
   }
 
   async function claimDue (lease: string, now: number, leaseExpiresAt: number, limit: number, maxAttempts = noAttemptCap): Promise<StoredEvent[]> {
-    const rows = await client.query({
+    // In the batch's transaction: under load a claim follows each freed slot, and shares the commit of the inserts around it.
+    const rows = await writes.claim({
       sql: `UPDATE stripe_events SET ${claimSet}
             WHERE id IN (
               SELECT d.id FROM stripe_events d
