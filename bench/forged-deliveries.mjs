@@ -37,7 +37,7 @@ await flood(small, 200, 4) // warm-up
 await new Promise((r) => setTimeout(r, 300))
 let before = bytes
 const n = Number(process.env.N ?? 5000)
-let started = Date.now()
+const started = Date.now()
 const st = await flood(small, n, 8)
 const elapsed = Date.now() - started
 await new Promise((r) => setTimeout(r, 1500))
@@ -45,9 +45,9 @@ console.log(JSON.stringify({ forgedSmall: n, statuses: st, logBytes: bytes - bef
 // CPU per forged 250 KB request, and per 250 KB request with a valid signature (the check itself, plus storing)
 const m = Number(process.env.M ?? 200)
 await flood(big, 20, 2)
-let c0 = cpu(); before = bytes
+const c0 = cpu(); before = bytes
 const bst = await flood(big, m, 2)
-let c1 = cpu()
+const c1 = cpu()
 console.log(JSON.stringify({ bodyBytes: Buffer.byteLength(big), forgedBig: m, statuses: bst, cpuMsPerRequest: +((c1 - c0) / m).toFixed(2), logBytesPerRequest: +((bytes - before) / m).toFixed(1) }))
 child.kill('SIGTERM')
 await new Promise((resolve) => child.once('exit', resolve))

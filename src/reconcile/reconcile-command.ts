@@ -74,7 +74,10 @@ export async function runReconcileCommand (argv: string[], io: ReconcileIo): Pro
     try {
       const dryRun = values['dry-run'] === true
       const counts = await reconcileEvents(store, createStripeClient(key, settings, 2), {
-        since, types: values.type, dryRun, livemode: settings.LIVEMODE,
+        since,
+        types: values.type,
+        dryRun,
+        livemode: settings.LIVEMODE,
         backOff: { retries: 5, baseDelayMs: 1000, maxDelayMs: 60_000, onRateLimited: (waitMs) => err(`Stripe answered 429 (rate limited); retrying in ${Math.ceil(waitMs / 1000)} s`) }
       })
       io.out(`Listed ${plural(counts.listed, 'event')} created since ${new Date(since).toISOString()}: ` +

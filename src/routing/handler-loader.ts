@@ -91,7 +91,7 @@ function wrongTypeFix (file: string, pattern: string, declared: string, declared
     return `handlers/${declaredFile} already handles ${declared}: change what handlers/${file} declares to ` +
       `'${pattern}', or merge it into handlers/${declaredFile} and delete it.`
   }
-  return `A handler file is named after the events it handles: rename the file to ` +
+  return 'A handler file is named after the events it handles: rename the file to ' +
     `${fileNameOfPattern(declared)}${extname(file)} or change what it declares to '${pattern}'.`
 }
 

@@ -123,7 +123,9 @@ export function sampleCharge (now: number) {
     paid: true,
     payment_intent: sampleIds.paymentIntent,
     payment_method: sampleIds.paymentMethod,
-    payment_method_details: { type: 'card', card: {
+    payment_method_details: {
+      type: 'card',
+      card: {
         ...card,
         amount_authorized: 2000,
         authorization_code: '834211',

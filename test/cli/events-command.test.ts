@@ -110,7 +110,10 @@ for (const backend of backends) {
     await settle(app)
     t.equal(runsByEvent.get('evt_cli_fails_once'), 2, 'the replayed event went through its handler once more, though MAX_ATTEMPTS=1 was spent')
     t.match(JSON.parse((await run(['show', 'evt_cli_fails_once', '--json'], env)).out), {
-      status: 'handled', attempts: 2, attemptsAtRequeue: 1, lastError: null,
+      status: 'handled',
+      attempts: 2,
+      attemptsAtRequeue: 1,
+      lastError: null,
       attemptHistory: [{ attempt: 1, outcome: 'failed' }, { attempt: 2, outcome: 'handled' }]
     }, 'attempt numbers go on after a replay')
     t.match((await run(['show', 'evt_cli_fails_once'], env)).out, /attempts {6}2 \(1 since the last requeue\)/)

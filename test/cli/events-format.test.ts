@@ -4,9 +4,23 @@ import { eventTable, truncate } from '../../src/cli/events-format.js'
 import type { StoredEvent } from '../../src/store/event-store.js'
 
 const failedEvent: StoredEvent = {
-  id: 'evt_long_error', type: 'invoice.paid', account: 'acct_1Long', livemode: true, apiVersion: null, created: 1764244800,
-  receivedAt: Date.parse('2026-11-30T12:00:00Z'), objectId: 'in_1', source: 'webhook', payload: Buffer.from('{}'),
-  status: 'failed', attempts: 5, attemptsAtRequeue: 0, nextAttemptAt: 0, leaseOwner: null, leaseExpiresAt: null, handledAt: null,
+  id: 'evt_long_error',
+  type: 'invoice.paid',
+  account: 'acct_1Long',
+  livemode: true,
+  apiVersion: null,
+  created: 1764244800,
+  receivedAt: Date.parse('2026-11-30T12:00:00Z'),
+  objectId: 'in_1',
+  source: 'webhook',
+  payload: Buffer.from('{}'),
+  status: 'failed',
+  attempts: 5,
+  attemptsAtRequeue: 0,
+  nextAttemptAt: 0,
+  leaseOwner: null,
+  leaseExpiresAt: null,
+  handledAt: null,
   lastError: `Error: upstream refused\n${'    at frame (file.ts:1:1)\n'.repeat(20)}`
 }
 

@@ -42,6 +42,6 @@ test('the events command reads .env in its working directory, as the service doe
   const entry = fileURLToPath(new URL('../../src/cli/events.ts', import.meta.url))
   const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', import.meta.resolve('tsx'), entry, 'stats'], { cwd: dir, env })
   t.match(stdout, /^failed\s+0$/m)
-  t.match(stderr, `Event store: SQLite `, 'the store named')
+  t.match(stderr, 'Event store: SQLite ', 'the store named')
   t.ok(stderr.trim().endsWith(file.slice(dir.length)), 'the store is where .env\'s DATA_DIR says')
 })

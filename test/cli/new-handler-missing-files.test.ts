@@ -48,4 +48,3 @@ test('a missing handler is written beside its existing test and fixture', async 
   t.match(made.output, /wrote handlers\/invoice\.paid\.ts\n {2}kept test\/handlers\/invoice\.paid\.test\.ts \(it exists\)\n {2}kept test\/fixtures\/invoice\.paid\.json \(it exists\)/)
   t.ok(existsSync(join(root, 'handlers/invoice.paid.ts')))
 })
-

@@ -22,4 +22,3 @@ export async function scaffold (argv: string[], root: string): Promise<{ code: n
   const code = await runNewHandlerCommand(argv, { root, out: (line) => lines.push(line) })
   return { code, output: lines.join('\n') }
 }
-

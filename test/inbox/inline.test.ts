@@ -7,7 +7,6 @@ import { handledEventIds } from '../fixtures/handler-folders/recording/payment_i
 import { completedEventIds, runsByEvent } from '../fixtures/handler-folders/flaky/payment_intent.succeeded.js'
 import { completedEventIds as slowCompleted } from '../fixtures/handler-folders/slow/payment_intent.succeeded.js'
 
-
 for (const backend of backends) {
   test(`${backend}: the handler has run when the 200 is sent`, async (t) => {
     const env = await backendEnv(t, backend)

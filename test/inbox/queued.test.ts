@@ -8,7 +8,6 @@ import { handledEventIds } from '../fixtures/handler-folders/recording/payment_i
 import { completedEventIds as flakyCompleted, runsByEvent } from '../fixtures/handler-folders/flaky/payment_intent.succeeded.js'
 import { startedEventIds } from '../fixtures/handler-folders/slow/payment_intent.succeeded.js'
 
-
 for (const backend of backends) {
   test(`${backend}: a verified event is stored as received before the 200, and handled once`, async (t) => {
     const env = await backendEnv(t, backend)
@@ -23,8 +22,11 @@ for (const backend of backends) {
     t.equal(response.statusCode, 200)
     const stored = await app.eventInbox.store?.get('evt_stored_1')
     t.match(stored, {
-      type: 'payment_intent.succeeded', account: 'acct_1Connected', livemode: false,
-      apiVersion: '2026-10-28.endive', created: event.created
+      type: 'payment_intent.succeeded',
+      account: 'acct_1Connected',
+      livemode: false,
+      apiVersion: '2026-10-28.endive',
+      created: event.created
     })
     t.ok(stored?.payload.equals(Buffer.from(payload)), 'the raw bytes are stored')
     await settle(app)

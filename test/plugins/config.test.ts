@@ -68,8 +68,18 @@ test('a missing or malformed setting stops start-up naming it and how to fix it'
 
 test('no message reads like the schema validator: each names the allowed values or the limit in plain words', async (t) => {
   const malformed: Record<string, string> = {
-    PORT: 'http', LOG_LEVEL: 'verbose', NODE_ENV: 'staging', EVENT_STORE: 'mysql', PROCESSING_MODE: 'later', LIVEMODE: 'both',
-    SQLITE_SYNCHRONOUS: 'OFF', STRIPE_API_PROTOCOL: 'ftp', WEBHOOK_PATH: 'x', DATABASE_URL: 'mysql://db', MAX_ATTEMPTS: '0', METRICS_PORT: '70000'
+    PORT: 'http',
+    LOG_LEVEL: 'verbose',
+    NODE_ENV: 'staging',
+    EVENT_STORE: 'mysql',
+    PROCESSING_MODE: 'later',
+    LIVEMODE: 'both',
+    SQLITE_SYNCHRONOUS: 'OFF',
+    STRIPE_API_PROTOCOL: 'ftp',
+    WEBHOOK_PATH: 'x',
+    DATABASE_URL: 'mysql://db',
+    MAX_ATTEMPTS: '0',
+    METRICS_PORT: '70000'
   }
   for (const [name, value] of Object.entries(malformed)) {
     const error = await loadConfig({ STRIPE_WEBHOOK_SECRET: 'whsec_a', [name]: value }).catch((err: Error) => err)

@@ -36,7 +36,7 @@ test('the build gives dist/ the #define-handler import, which a built handler at
   // What tsc leaves in dist/: the built define-handler, and a handler two folders deep.
   mkdirSync(join(copy, 'dist/src'), { recursive: true })
   mkdirSync(join(copy, 'dist/handlers/billing/invoices'), { recursive: true })
-  writeFileSync(join(copy, 'dist/src/define-handler.js'), "export const defineHandler = (type) => ({ type })\n")
+  writeFileSync(join(copy, 'dist/src/define-handler.js'), 'export const defineHandler = (type) => ({ type })\n')
   writeFileSync(join(copy, 'dist/handlers/billing/invoices/invoice.paid.js'),
     "import { defineHandler } from '#define-handler'\nconsole.log(JSON.stringify(defineHandler('invoice.paid')))\n")
   const { NODE_OPTIONS: _coverageHooks, ...env } = process.env

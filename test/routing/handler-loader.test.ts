@@ -3,7 +3,6 @@ import { buildEvent } from '../../src/samples/build-event.js'
 import { buildApp, deliver, handlerFolder, loadFixture, settle } from '../helper.js'
 import { routed } from '../fixtures/routing/routing-log.js'
 
-
 test('a typo in a handler file name stops start-up with the closest event type', async (t) => {
   await t.rejects(buildApp(t, { handlersDir: handlerFolder('typo') }), {
     code: 'INVALID_HANDLER',

@@ -22,8 +22,16 @@ const t0 = 1764244800
 
 function storedEvent (id: string, type: string, created: number, objectId: string | null = 'sub_1'): NewEvent {
   return {
-    id, type, account: null, livemode: false, apiVersion: null, created, receivedAt: Date.now(), objectId,
-    source: 'webhook', payload: Buffer.from(JSON.stringify({ id }))
+    id,
+    type,
+    account: null,
+    livemode: false,
+    apiVersion: null,
+    created,
+    receivedAt: Date.now(),
+    objectId,
+    source: 'webhook',
+    payload: Buffer.from(JSON.stringify({ id }))
   }
 }
 

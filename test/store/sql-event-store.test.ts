@@ -75,10 +75,21 @@ for (const [backend, open] of Object.entries(backends)) {
     t.equal(await store.insert({ ...event, type: 'charge.succeeded' }, { status: 'pending' }), false, 'the second insert is refused')
     const stored = await store.get('evt_1')
     t.match(stored, {
-      id: 'evt_1', type: 'payment_intent.succeeded', account: 'acct_1Abc', livemode: true,
-      apiVersion: '2026-10-28.endive', created: 1764244800, receivedAt: event.receivedAt,
-      status: 'pending', attempts: 0, lastError: null, leaseOwner: null, handledAt: null,
-      objectId: 'pi_1', source: 'webhook', attemptsAtRequeue: 0
+      id: 'evt_1',
+      type: 'payment_intent.succeeded',
+      account: 'acct_1Abc',
+      livemode: true,
+      apiVersion: '2026-10-28.endive',
+      created: 1764244800,
+      receivedAt: event.receivedAt,
+      status: 'pending',
+      attempts: 0,
+      lastError: null,
+      leaseOwner: null,
+      handledAt: null,
+      objectId: 'pi_1',
+      source: 'webhook',
+      attemptsAtRequeue: 0
     })
     t.ok(stored?.payload.equals(payload), 'the payload bytes are exactly those received')
     t.equal(await store.get('evt_missing'), null)
