@@ -34,13 +34,13 @@ async function flood (body, count, concurrency) {
 const small = JSON.stringify({ id: 'evt_forged', object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_1' } } }, null, 2)
 const big = JSON.stringify({ id: 'evt_forged_big', object: 'event', type: 'invoice.paid', data: { object: { id: 'in_1', lines: Array.from({ length: 1790 }, (_, i) => ({ id: `il_${i}`, amount: i, description: 'x'.repeat(40) })) } } }, null, 2)
 await flood(small, 200, 4) // warm-up
-await new Promise((r) => setTimeout(r, 300))
+await new Promise((resolve) => setTimeout(resolve, 300))
 let before = bytes
 const n = Number(process.env.N ?? 5000)
 const started = Date.now()
 const st = await flood(small, n, 8)
 const elapsed = Date.now() - started
-await new Promise((r) => setTimeout(r, 1500))
+await new Promise((resolve) => setTimeout(resolve, 1500))
 console.log(JSON.stringify({ forgedSmall: n, statuses: st, logBytes: bytes - before, logBytesPerRequest: +((bytes - before) / n).toFixed(1), reqPerSec: Math.round(n / elapsed * 1000) }))
 // CPU per forged 250 KB request, and per 250 KB request with a valid signature (the check itself, plus storing)
 const m = Number(process.env.M ?? 200)

@@ -121,6 +121,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
 
   async function claimWhileFree (): Promise<void> {
     await sweepDue()
+    // eslint-disable-next-line no-unmodified-loop-condition -- stop() sets it while this loop awaits the store
     while (!stopped && busy() < options.concurrency) {
       const now = Date.now()
       const wanted = options.concurrency - busy()
@@ -159,6 +160,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
       do {
         claimAgain = false
         await claimWhileFree()
+      // eslint-disable-next-line no-unmodified-loop-condition -- claimIfFree() and stop() set them while this loop awaits
       } while (claimAgain && !stopped)
       await pruneIfDue()
       if (claimFailingSince !== null) log.info({ failedForMs: Date.now() - claimFailingSince }, 'Claiming events from the store works again')

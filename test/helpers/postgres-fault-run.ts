@@ -117,6 +117,7 @@ export async function runPostgresFault (t: FaultTest, scenario: FaultScenario): 
   let sent = 0
   const sender = (async () => {
     const startedAt = Date.now()
+    // eslint-disable-next-line no-unmodified-loop-condition -- the run clears it after its tail, while this loop awaits
     while (sending) {
       const index = sent++
       const id = `evt_${scenario.name}_${index}`
@@ -129,6 +130,7 @@ export async function runPostgresFault (t: FaultTest, scenario: FaultScenario): 
     }
   })()
   const prober = (async () => {
+    // eslint-disable-next-line no-unmodified-loop-condition -- the run clears it after its tail, while this loop awaits
     while (sending) {
       probes.push(await probeReadiness(server.url))
       await sleep(200)
