@@ -6,7 +6,6 @@ import { test } from 'tap'
 import { runCommand, UsageError } from '../../src/cli/run-command.js'
 import { temporaryDir } from '../helper.js'
 
-const projectRoot = fileURLToPath(new URL('../../', import.meta.url))
 const tsxLoader = import.meta.resolve('tsx')
 
 /** `npm run <command> -- <args>` as a process, in a folder with no .env, with only `env` set. */
