@@ -6,7 +6,6 @@ import { dirname, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Database from 'better-sqlite3'
 import type { SqlClient, SqlDialect, SqlRow, SqlStatement, SqlValue } from './sql-client.js'
-import { startSqliteCheckpointer } from './sqlite-checkpointer.js'
 
 const sqliteDialect: SqlDialect = {
   name: 'sqlite',
@@ -63,8 +62,6 @@ export interface SqliteClientOptions {
   synchronous?: 'FULL' | 'NORMAL'
   /** Told when the file is created, and when it is found deleted or replaced. */
   log?: SqliteLog
-  /** Checkpoints the WAL from a worker thread once a second rather than in a commit on the event loop. Default true. */
-  checkpointInWorker?: boolean
 }
 
 // better-sqlite3 is synchronous: SQLite's own busy handler would hold the whole event loop while it
@@ -87,7 +84,7 @@ class SqliteStoreError extends Error {
  * names the file that was opened.
  */
 export function openSqliteClient (file: string, options: SqliteClientOptions = {}): SqlClient {
-  const { lockTimeoutMs = 1500, synchronous = 'FULL', log, checkpointInWorker = true } = options
+  const { lockTimeoutMs = 1500, synchronous = 'FULL', log } = options
   file = resolve(file)
   mkdirSync(dirname(file), { recursive: true })
   const created = !existsSync(file)
@@ -99,21 +96,10 @@ export function openSqliteClient (file: string, options: SqliteClientOptions = {
   db.pragma(`busy_timeout = ${blockingBusyWaitMs}`)
   // Pruning an event deletes its attempts with it.
   db.pragma('foreign_keys = ON')
-  // The checkpoints run in a worker (sqlite-checkpointer.ts), so that the event loop never copies the
-  // WAL into the file inside a commit; the automatic one stays as a backstop, far enough off (some
-  // 80 MiB of WAL) that only a stalled worker lets the serving connection reach it. Without the
-  // worker, every 10,000 pages instead of 1,000 moves the WAL in fewer, larger steps. (A 64 MiB page
-  // cache was tried too: no clear gain on this machine, and it showed as resident memory.)
-  const ownCheckpointPages = 10000
-  db.pragma(`wal_autocheckpoint = ${checkpointInWorker ? 20000 : ownCheckpointPages}`)
-  const checkpointer = checkpointInWorker
-    ? startSqliteCheckpointer(file, {
-      onFailure: (message) => {
-        log?.warn({ file, reason: message }, 'The WAL checkpoint worker failed; the store checkpoints on its own connection again')
-        if (db.open) db.pragma(`wal_autocheckpoint = ${ownCheckpointPages}`)
-      }
-    })
-    : null
+  // Checkpointing every 10,000 pages instead of 1,000 moves the WAL into the database in fewer,
+  // larger steps. (A 64 MiB page cache was tried too: no clear gain on this machine, and it showed
+  // as resident memory.)
+  db.pragma('wal_autocheckpoint = 10000')
   // Created here, an empty store stands where an operator may expect months of events (a volume
   // not mounted, a DATA_DIR mistyped): say so where it will be seen.
   if (created) log?.warn({ file }, `a new, empty event store was created at ${file}`)
@@ -191,9 +177,6 @@ export function openSqliteClient (file: string, options: SqliteClientOptions = {
     dialect: sqliteDialect,
     query: async (statement) => await underLock(() => run(statement), !preparedFor(statement.sql).statement.reader),
     transaction: async (statements) => await underLock(() => runAll.immediate(statements), true),
-    close: async () => {
-      await checkpointer?.stop()
-      db.close()
-    }
+    close: async () => { db.close() }
   }
 }
