@@ -11,9 +11,6 @@ import { openSqliteClient, type SqliteLog } from './sqlite-client.js'
 import { trackStoreHealth, type HealthTrackedStore } from './store-health.js'
 import { redactCredentials } from '../logging/redact-credentials.js'
 
-// The rule that picks the store lives with the other settings rules; re-exported for the store's users.
-export { storeKind, type StoreKind } from '../../config/resolved-settings.js'
-
 /** Where events are kept: the SQLite file, the PostgreSQL URL without its password, or nowhere. */
 export function storeLocation (settings: Settings): string {
   switch (storeKind(settings)) {
