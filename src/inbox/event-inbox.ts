@@ -7,11 +7,6 @@ import type { AttemptObserver } from './attempt-observer.js'
 import type { LivemodeGuard } from './livemode-guard.js'
 import type { ReceiveOutcome } from './receive-outcome.js'
 
-export type { ReceiveOutcome } from './receive-outcome.js'
-export { takesLivemode, type LivemodeGuard } from './livemode-guard.js'
-export { createStorelessInbox } from './storeless-inbox.js'
-export { createStoredInbox, type InboxOptions } from './stored-inbox.js'
-
 export interface EventInbox {
   /** Takes one verified delivery; throws HandlerFailedError or EventInProgressError in inline mode. */
   receive: (event: RoutedEvent, payload: Buffer, log: FastifyBaseLogger) => Promise<ReceiveOutcome>

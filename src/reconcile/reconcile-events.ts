@@ -3,7 +3,7 @@
 // the account's own key, so they are trusted without a signature; each is stored exactly as a
 // delivery would be (same row, object id, status), marked source = 'reconcile'.
 import type Stripe from 'stripe'
-import { takesLivemode, type LivemodeGuard } from '../inbox/event-inbox.js'
+import { takesLivemode, type LivemodeGuard } from '../inbox/livemode-guard.js'
 import { toNewEvent } from '../inbox/new-event.js'
 import type { EventStore } from '../store/event-store.js'
 import { listEvents, type BackOff, type ListQuery } from './list-events.js'
