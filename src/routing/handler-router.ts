@@ -6,11 +6,15 @@ import type { StripeEventHandler } from '../define-handler.js'
 import { isThinEvent, eventCreatedSeconds, eventObjectId, type RoutedEvent } from '../delivery/routed-event.js'
 import type { ToNotification } from '../delivery/thin-event-notification.js'
 import { lazyChildLogger } from '../logging/lazy-child-logger.js'
-import type { HandledEventOfObject } from '../store/event-store.js'
+import type { AttemptOutcome, HandledEventOfObject } from '../store/event-store.js'
 import { patternsMatching, routedTypes, type RoutedTypes } from './event-patterns.js'
 
-/** What dispatching one event came to, when its handler did not throw. */
-export const dispatchOutcomes = ['handled', 'unhandled', 'superseded'] as const
+/**
+ * What dispatching one event came to, when its handler did not throw. Each is also an attempt's
+ * recorded outcome (the store's AttemptOutcome, which adds `failed`): `satisfies` keeps the two lists
+ * from drifting without the store importing from routing.
+ */
+export const dispatchOutcomes = ['handled', 'unhandled', 'superseded'] as const satisfies ReadonlyArray<Exclude<AttemptOutcome, 'failed'>>
 export type DispatchOutcome = typeof dispatchOutcomes[number]
 
 /** The store's read of an object's history: `EventStore.newestHandledAfter`. */
