@@ -43,18 +43,23 @@ const metrics: FastifyPluginAsync = async (fastify) => {
 
   // The hot path only counts into Maps; prom-client gets the numbers at scrape time. prom-client
   // hashes a label set on every inc and observe, which showed at a few percent of a request.
-  const deliveryCounts = new Map<string, { labels: { type: string, outcome: string, reason: string }, count: number }>()
-  const pendingDurations = new Map<string, { labels: { type: string, outcome: string }, seconds: number[] }>()
+  // Keyed by each label in turn: a joined key was a new string to hash on every delivery.
+  const deliveryCounts = new Map<string, Map<string, Map<string, { labels: { type: string, outcome: string, reason: string }, count: number }>>>()
+  const pendingDurations = new Map<string, Map<string, { labels: { type: string, outcome: string }, seconds: number[] }>>()
   void new Counter({
     name: 'stripe_webhook_deliveries_total',
     help: 'Deliveries by event type and outcome; rejected ones by reason (the error code).',
     labelNames: ['type', 'outcome', 'reason'],
     registers: [registry],
     collect () {
-      for (const entry of deliveryCounts.values()) {
-        if (entry.count === 0) continue
-        this.inc(entry.labels, entry.count)
-        entry.count = 0
+      for (const byOutcome of deliveryCounts.values()) {
+        for (const byReason of byOutcome.values()) {
+          for (const entry of byReason.values()) {
+            if (entry.count === 0) continue
+            this.inc(entry.labels, entry.count)
+            entry.count = 0
+          }
+        }
       }
     }
   })
@@ -70,7 +75,11 @@ const metrics: FastifyPluginAsync = async (fastify) => {
     labelNames: ['type', 'outcome'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
-    collect () { for (const entry of pendingDurations.values()) flushDurations(entry) }
+    collect () {
+      for (const byOutcome of pendingDurations.values()) {
+        for (const entry of byOutcome.values()) flushDurations(entry)
+      }
+    }
   })
   function flushDurations (entry: { labels: { type: string, outcome: string }, seconds: number[] }): void {
     for (const seconds of entry.seconds) handlerDuration.observe(entry.labels, seconds)
@@ -145,22 +154,26 @@ const metrics: FastifyPluginAsync = async (fastify) => {
   fastify.decorate('metrics', {
     registry,
     countDelivery: (type, outcome, reason = '') => {
-      const key = `${type}\u0000${outcome}\u0000${reason}`
-      let entry = deliveryCounts.get(key)
+      let byOutcome = deliveryCounts.get(type)
+      if (byOutcome === undefined) deliveryCounts.set(type, byOutcome = new Map())
+      let byReason = byOutcome.get(outcome)
+      if (byReason === undefined) byOutcome.set(outcome, byReason = new Map())
+      let entry = byReason.get(reason)
       if (entry === undefined) {
         entry = { labels: { type, outcome, reason }, count: 0 }
-        deliveryCounts.set(key, entry)
+        byReason.set(reason, entry)
       }
       entry.count++
       if (signatureFailureCodes.has(reason)) signatureFailures.inc({ reason })
       if (outcome === 'conflict') idConflicts.inc({ type })
     },
     observeAttempt: (type, outcome, seconds) => {
-      const key = `${type}\u0000${outcome}`
-      let entry = pendingDurations.get(key)
+      let byOutcome = pendingDurations.get(type)
+      if (byOutcome === undefined) pendingDurations.set(type, byOutcome = new Map())
+      let entry = byOutcome.get(outcome)
       if (entry === undefined) {
         entry = { labels: { type, outcome }, seconds: [] }
-        pendingDurations.set(key, entry)
+        byOutcome.set(outcome, entry)
       }
       entry.seconds.push(seconds)
       // Bounded between scrapes: a service nobody scrapes must not grow.

@@ -1,7 +1,7 @@
 // Proves a delivery came from Stripe before any handler sees it: stripe-node checks the
 // Stripe-Signature header over the raw bytes against every configured secret.
 import { isUtf8 } from 'node:buffer'
-import type { FastifyPluginAsync, FastifyRequest, preValidationAsyncHookHandler } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction, preValidationHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import Stripe from 'stripe'
 import {
@@ -19,8 +19,8 @@ import type { RoutedEvent } from '../src/delivery/routed-event.js'
 declare module 'fastify' {
   interface FastifyInstance {
     /** A `preValidation` hook for a route that takes Stripe deliveries; sets `request.stripeEvent`. */
-    verifyStripeSignature: preValidationAsyncHookHandler
-    verifyThinEventSignature: preValidationAsyncHookHandler
+    verifyStripeSignature: preValidationHookHandler
+    verifyThinEventSignature: preValidationHookHandler
   }
   interface FastifyRequest {
     stripeEvent: RoutedEvent | null
@@ -44,13 +44,42 @@ interface ParsedHeader {
   verifiable: string
 }
 
-// The header exactly as Stripe sends it: verified as it is, without taking it apart.
-const stripeShapedHeader = /^t=(\d{1,12})(?:,v[01]=[0-9a-f]{64})+$/
+const isDigit = (code: number): boolean => code >= 48 && code <= 57
+const isLowerHex = (code: number): boolean => isDigit(code) || (code >= 97 && code <= 102)
+
+/**
+ * The timestamp of a header exactly as Stripe sends it, `t=<1 to 12 digits>` then one or more
+ * `,v0=` or `,v1=` and 64 lowercase hex digits, at least one of them v1; else null. Such a header
+ * is verified as it is, without taking it apart. Read by hand: the regular expression it replaces
+ * (/^t=(\d{1,12})(?:,v[01]=[0-9a-f]{64})+$/) cost about a microsecond per delivery.
+ */
+function stripeShapedTimestamp (header: string): number | null {
+  if (header.charCodeAt(0) !== 116 || header.charCodeAt(1) !== 61) return null // 't', '='
+  let at = 2
+  let timestamp = 0
+  while (at < header.length && isDigit(header.charCodeAt(at))) {
+    if (at === 14) return null
+    timestamp = timestamp * 10 + header.charCodeAt(at) - 48
+    at++
+  }
+  if (at === 2 || at === header.length) return null
+  let hasV1 = false
+  while (at < header.length) {
+    // ',' 'v' ('0' | '1') '=' then 64 hex digits
+    if (header.length - at < 68 || header.charCodeAt(at) !== 44 || header.charCodeAt(at + 1) !== 118 || header.charCodeAt(at + 3) !== 61) return null
+    const scheme = header.charCodeAt(at + 2)
+    if (scheme !== 48 && scheme !== 49) return null
+    if (scheme === 49) hasV1 = true
+    for (let hex = at + 4; hex < at + 68; hex++) if (!isLowerHex(header.charCodeAt(hex))) return null
+    at += 68
+  }
+  return hasV1 ? timestamp : null
+}
 
 /** The header's timestamp and signatures, or null when it has the shape of no Stripe-Signature. */
 function parseSignatureHeader (header: string): ParsedHeader | null {
-  const asStripeSends = stripeShapedHeader.exec(header)
-  if (asStripeSends !== null && header.includes(',v1=')) return { timestamp: Number(asStripeSends[1]), verifiable: header }
+  const asStripeSends = stripeShapedTimestamp(header)
+  if (asStripeSends !== null) return { timestamp: asStripeSends, verifiable: header }
   let timestamp: number | null = null
   const signatures: string[] = []
   for (const item of header.split(',')) {
@@ -105,15 +134,28 @@ const stripeSignature: FastifyPluginAsync = async (fastify) => {
   const toleranceSeconds = fastify.config.STRIPE_SIGNATURE_TOLERANCE
   fastify.decorateRequest('stripeEvent', null)
 
-  fastify.decorate('verifyStripeSignature', async function verifyStripeSignature (request: FastifyRequest) {
-    // A refusal is logged once, by the error handler, with its reason and never the header or secret.
-    request.stripeEvent = parseStripeEvent(verifyDelivery(request, secrets, toleranceSeconds))
+  // Callback style, not async: the checks are synchronous, and a promise per delivery is measurable.
+  fastify.decorate('verifyStripeSignature', function verifyStripeSignature (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
+    try {
+      // A refusal is logged once, by the error handler, with its reason and never the header or secret.
+      request.stripeEvent = parseStripeEvent(verifyDelivery(request, secrets, toleranceSeconds))
+    } catch (error) {
+      done(error as Error)
+      return
+    }
+    done()
   })
 
   // The same verification stripe-node's parseEventNotification runs (its verifyHeader), with the
   // same secrets, checks and errors; the notification is built from the verified text at dispatch.
-  fastify.decorate('verifyThinEventSignature', async function verifyThinEventSignature (request: FastifyRequest) {
-    request.stripeEvent = parseThinEvent(verifyDelivery(request, secrets, toleranceSeconds))
+  fastify.decorate('verifyThinEventSignature', function verifyThinEventSignature (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
+    try {
+      request.stripeEvent = parseThinEvent(verifyDelivery(request, secrets, toleranceSeconds))
+    } catch (error) {
+      done(error as Error)
+      return
+    }
+    done()
   })
 }
 

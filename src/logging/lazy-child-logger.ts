@@ -10,6 +10,11 @@ type LogArguments = Parameters<FastifyBaseLogger['info']>
 // pino's numeric levels; a logger writes a line when its level's number is at most the line's.
 const levelValues: Record<string, number> = { fatal: 60, error: 50, warn: 40, info: 30, debug: 20, trace: 10, silent: Infinity }
 
+/** Whether `log` writes lines of `level`: a caller can skip building a line that would be dropped. */
+export function logsAt (log: FastifyBaseLogger, level: Level): boolean {
+  return (levelValues[log.level] ?? 30) <= (levelValues[level] as number)
+}
+
 class LazyChildLogger {
   #child: FastifyBaseLogger | undefined
   readonly #parent: FastifyBaseLogger
@@ -27,7 +32,7 @@ class LazyChildLogger {
 
   #write (level: Level, args: LogArguments): void {
     // Below the level, pino would drop the line anyway: no child needed.
-    if ((levelValues[(this.#child ?? this.#parent).level] ?? 30) > (levelValues[level] as number)) return
+    if (!logsAt(this.#child ?? this.#parent, level)) return
     (this.#real()[level] as (...line: LogArguments) => void)(...args)
   }
 

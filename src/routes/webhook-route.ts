@@ -2,7 +2,7 @@
 // event notifications from event destinations): the routes Stripe calls. The raw body is captured
 // for these routes only, the signature is checked before the handler runs, and the reply tells
 // Stripe whether to retry.
-import type { FastifyError, FastifyInstance, FastifyPluginAsync, HTTPMethods, preValidationAsyncHookHandler } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, HTTPMethods, preValidationHookHandler } from 'fastify'
 import Stripe from 'stripe'
 import rawBody from '../../plugins/raw-body.js'
 import { MethodNotAllowedError, isEventOutcomeCode, type EventOutcomeCode } from '../errors.js'
@@ -10,6 +10,7 @@ import type { DeliveryOutcome, ReceiveOutcome } from '../inbox/receive-outcome.j
 import { isCompatibleApiVersion } from '../delivery/api-versions.js'
 import { publicErrorCode } from './answered-error.js'
 import { eventApiVersion } from '../delivery/routed-event.js'
+import { logsAt } from '../logging/lazy-child-logger.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -27,8 +28,18 @@ const outcomeOfEventError: { readonly [C in EventOutcomeCode]: DeliveryOutcome }
   HANDLER_FAILED: 'handler_failed'
 }
 
-function declareEventRoute (fastify: FastifyInstance, path: string, verify: preValidationAsyncHookHandler): void {
+function declareEventRoute (fastify: FastifyInstance, path: string, verify: preValidationHookHandler): void {
   const expectedApiVersion = fastify.config.STRIPE_API_VERSION ?? Stripe.API_VERSION
+  // Nearly every event carries the same version: its verdict is kept, not worked out per delivery.
+  let lastApiVersion: string | null = null
+  let lastCompatible = true
+  const isCompatible = (apiVersion: string): boolean => {
+    if (apiVersion !== lastApiVersion) {
+      lastCompatible = isCompatibleApiVersion(apiVersion, expectedApiVersion)
+      lastApiVersion = apiVersion
+    }
+    return lastCompatible
+  }
 
   fastify.post(path, {
     bodyLimit: fastify.config.BODY_LIMIT,
@@ -43,7 +54,8 @@ function declareEventRoute (fastify: FastifyInstance, path: string, verify: preV
     // refused one has had its line from the error handler (rate-limited there), with its code.
     // Callback style, not async: a promise per delivery is measurable.
     onResponse: (request, reply, done) => {
-      if (request.deliveryOutcome === null) {
+      // Not built at all when the level drops it (LOG_LEVEL=warn): the line is an object per delivery.
+      if (request.deliveryOutcome === null || !logsAt(request.log, 'info')) {
         done()
         return
       }
@@ -61,7 +73,7 @@ function declareEventRoute (fastify: FastifyInstance, path: string, verify: preV
     const event = request.stripeEvent
     if (event === null || !Buffer.isBuffer(request.rawBody)) throw new Error('the signature check did not run before the webhook route')
     const apiVersion = eventApiVersion(event)
-    if (apiVersion !== null && !isCompatibleApiVersion(apiVersion, expectedApiVersion)) {
+    if (apiVersion !== null && !isCompatible(apiVersion)) {
       // Handled all the same: the payload may lack or rename fields the handler's types promise.
       // Another monthly version of the same release is no mismatch: it only adds.
       fastify.metrics.countApiVersionMismatch(apiVersion)

@@ -2,7 +2,7 @@
 // the longest matching prefix file, else the catch-all. One handler runs per event. The choice per
 // type is made once and kept, so routing is one Map read, whatever the number of handlers.
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
-import type { StripeEventHandler } from '../define-handler.js'
+import type { HandlerContext, StripeEventHandler } from '../define-handler.js'
 import { isThinEvent, eventCreatedSeconds, eventObjectId, type RoutedEvent } from '../delivery/routed-event.js'
 import type { ToNotification } from '../delivery/thin-event-notification.js'
 import { lazyChildLogger } from '../logging/lazy-child-logger.js'
@@ -52,6 +52,27 @@ export function logUnhandled (event: { id: string, type: string }, log: FastifyB
   log.info({ eventId: event.id, eventType: event.type }, `Unhandled event type: ${event.type}`)
 }
 
+// A class, not an object literal with a getter: a literal's accessor is made anew for every event.
+class RunContext implements HandlerContext {
+  #signal: AbortSignal | (() => AbortSignal) | undefined
+
+  constructor (
+    readonly log: FastifyBaseLogger,
+    readonly eventId: string,
+    readonly app: FastifyInstance,
+    readonly newerHandledEvent: HandledEventOfObject | null,
+    signal: AbortSignal | (() => AbortSignal) | undefined
+  ) {
+    this.#signal = signal
+  }
+
+  // Made when the handler reads it: most never do, and each costs microseconds per run.
+  get signal (): AbortSignal {
+    if (!(this.#signal instanceof AbortSignal)) this.#signal = typeof this.#signal === 'function' ? this.#signal() : new AbortController().signal
+    return this.#signal
+  }
+}
+
 interface MountedHandler {
   handler: StripeEventHandler<string>
   scope: FastifyInstance
@@ -75,11 +96,13 @@ export function createHandlerRouter (handlers: ReadonlyArray<StripeEventHandler<
     return target ?? undefined
   }
 
-  async function newerHandled (target: MountedHandler, event: RoutedEvent, findNewerHandled?: FindNewerHandled): Promise<HandledEventOfObject | null> {
+  // Not async: without a store (or an object id) there is nothing to read, and no promise to wait for.
+  function newerHandled (target: MountedHandler, event: RoutedEvent, findNewerHandled?: FindNewerHandled): Promise<HandledEventOfObject | null> | null {
+    if (findNewerHandled === undefined) return null
     const objectId = eventObjectId(event)
-    if (objectId === null || findNewerHandled === undefined) return null
+    if (objectId === null) return null
     target.types ??= routedTypes(target.handler.type, mounted.keys())
-    return await findNewerHandled(objectId, eventCreatedSeconds(event), target.types)
+    return findNewerHandled(objectId, eventCreatedSeconds(event), target.types)
   }
 
   async function dispatch (event: RoutedEvent, log: FastifyBaseLogger, signal?: AbortSignal | (() => AbortSignal), findNewerHandled?: FindNewerHandled): Promise<DispatchOutcome> {
@@ -88,7 +111,8 @@ export function createHandlerRouter (handlers: ReadonlyArray<StripeEventHandler<
       logUnhandled(event, log)
       return 'unhandled'
     }
-    const newerHandledEvent = await newerHandled(target, event, findNewerHandled)
+    const newerHandledRead = newerHandled(target, event, findNewerHandled)
+    const newerHandledEvent = newerHandledRead === null ? null : await newerHandledRead
     if (newerHandledEvent !== null && target.handler.skipSuperseded) {
       log.info({ eventId: event.id, eventType: event.type, objectId: eventObjectId(event), supersededBy: newerHandledEvent.id },
         `Superseded: not running the handler for ${event.type}, which already handled ${newerHandledEvent.id} (${newerHandledEvent.type}), a later event of the same object`)
@@ -97,19 +121,7 @@ export function createHandlerRouter (handlers: ReadonlyArray<StripeEventHandler<
     const eventLog = lazyChildLogger(log, { eventId: event.id, eventType: event.type })
     // The union member for this type is exactly what the handler declared, by the loader's check.
     const handled = isThinEvent(event) ? toNotification(event) : event
-    // The signal is made when the handler reads it: most never do, and each costs microseconds per run.
-    let ownSignal: AbortSignal | undefined
-    const context = {
-      log: eventLog,
-      eventId: event.id,
-      app: target.scope,
-      newerHandledEvent,
-      get signal (): AbortSignal {
-        ownSignal ??= typeof signal === 'function' ? signal() : signal ?? new AbortController().signal
-        return ownSignal
-      }
-    }
-    await target.handler.handle(handled as never, context)
+    await target.handler.handle(handled as never, new RunContext(eventLog, event.id, target.scope, newerHandledEvent, signal))
     return 'handled'
   }
 
