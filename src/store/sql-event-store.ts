@@ -112,8 +112,8 @@ export function createSqlEventStore (client: SqlClient): EventStore {
 
   const writes = createBatchedWrites(client)
 
-  async function insert (event: NewEvent, as: InsertAs): Promise<boolean> {
-    return await writes.add({ kind: 'insert', event, as })
+  function insert (event: NewEvent, as: InsertAs): Promise<boolean> {
+    return writes.add({ kind: 'insert', event, as })
   }
 
   async function attachPayloads (rows: SqlRow[]): Promise<StoredEvent[]> {
@@ -225,8 +225,8 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     return rows.length === 1
   }
 
-  async function finishAttempt (attempt: Attempt, result: AttemptResult, lease?: string): Promise<boolean> {
-    return await writes.add({ kind: 'finish', attempt, result, lease })
+  function finishAttempt (attempt: Attempt, result: AttemptResult, lease?: string): Promise<boolean> {
+    return writes.add({ kind: 'finish', attempt, result, lease })
   }
 
   async function releaseLeases (owner: string, counted = false): Promise<number> {
