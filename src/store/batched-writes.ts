@@ -226,7 +226,7 @@ export function createBatchedWrites (client: SqlClient): BatchedWrites {
     })
   }, 500)
   return {
-    add: async (write) => await batcher.add(write) as boolean,
-    claim: async (statement) => await batcher.add({ kind: 'claim', statement }) as SqlRow[]
+    add: (write) => batcher.add(write) as Promise<boolean>,
+    claim: (statement) => batcher.add({ kind: 'claim', statement }) as Promise<SqlRow[]>
   }
 }

@@ -20,7 +20,7 @@ export function migrations (dialect: SqlDialect): string[][] {
         lease_owner TEXT,
         lease_expires_at BIGINT,
         handled_at BIGINT
-      )${dialect.clusteredTable}`,
+      )`,
       // The workers' queue holds only unsettled events, so claiming stays cheap however many are kept.
       // A claimed event's next_attempt_at is its lease's end: due again if its worker dies.
       "CREATE INDEX stripe_events_due ON stripe_events (next_attempt_at) WHERE status IN ('pending', 'processing')",

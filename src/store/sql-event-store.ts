@@ -112,8 +112,8 @@ export function createSqlEventStore (client: SqlClient): EventStore {
 
   const writes = createBatchedWrites(client)
 
-  async function insert (event: NewEvent, as: InsertAs): Promise<boolean> {
-    return await writes.add({ kind: 'insert', event, as })
+  function insert (event: NewEvent, as: InsertAs): Promise<boolean> {
+    return writes.add({ kind: 'insert', event, as })
   }
 
   async function attachPayloads (rows: SqlRow[]): Promise<StoredEvent[]> {
@@ -225,8 +225,8 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     return rows.length === 1
   }
 
-  async function finishAttempt (attempt: Attempt, result: AttemptResult, lease?: string): Promise<boolean> {
-    return await writes.add({ kind: 'finish', attempt, result, lease })
+  function finishAttempt (attempt: Attempt, result: AttemptResult, lease?: string): Promise<boolean> {
+    return writes.add({ kind: 'finish', attempt, result, lease })
   }
 
   async function releaseLeases (owner: string, counted = false): Promise<number> {
@@ -241,16 +241,29 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     return rows.length
   }
 
-  async function newestHandledAfter (objectId: string, created: number, types: RoutedTypes): Promise<HandledEventOfObject | null> {
-    const params: SqlValue[] = [objectId, created]
-    const param = (value: SqlValue): string => `$${params.push(value)}`
-    // The (object_id, created) index finds the object's later events; the few there are then filtered.
-    const [row] = await client.query({
-      sql: `SELECT id, type, created FROM stripe_events
+  // Asked before every handler run: the text and the types' values are made once per handler's
+  // routed types (the router keeps one object for each), not rebuilt for each event.
+  const newerHandledQueries = new WeakMap<RoutedTypes, { sql: string, typeParams: SqlValue[] }>()
+  function newerHandledQuery (types: RoutedTypes): { sql: string, typeParams: SqlValue[] } {
+    let query = newerHandledQueries.get(types)
+    if (query === undefined) {
+      const typeParams: SqlValue[] = []
+      const param = (value: SqlValue): string => `$${2 + typeParams.push(value)}`
+      // The (object_id, created) index finds the object's later events; the few there are then filtered.
+      query = {
+        sql: `SELECT id, type, created FROM stripe_events
             WHERE object_id = $1 AND created > $2 AND status = 'handled' AND ${routedTypesSql('type', types, param)}
             ORDER BY created DESC LIMIT 1`,
-      params
-    })
+        typeParams
+      }
+      newerHandledQueries.set(types, query)
+    }
+    return query
+  }
+
+  async function newestHandledAfter (objectId: string, created: number, types: RoutedTypes): Promise<HandledEventOfObject | null> {
+    const { sql, typeParams } = newerHandledQuery(types)
+    const [row] = await client.query({ sql, params: [objectId, created, ...typeParams] })
     return row === undefined ? null : { id: row.id as string, type: row.type as string, created: Number(row.created) }
   }
 

@@ -44,7 +44,7 @@ export function createWriteBatcher<Item, Result> (flush: FlushBatch<Item, Result
   }
 
   return {
-    add: async (item) => await new Promise<Result>((resolve, reject) => {
+    add: (item) => new Promise<Result>((resolve, reject) => {
       queue.push({ item, resolve, reject })
       schedule()
     })
