@@ -2,7 +2,7 @@
 // (a dropped connection, a restart, a frozen server) reaches the caller as a failed query, never as
 // an uncaught 'error' event, and the pool reconnects by itself on the next query.
 import pg from 'pg'
-import type { SqlClient, SqlDialect, SqlRow } from './sql-client.js'
+import type { SqlClient, SqlDialect, SqlRow, SqlStatement } from './sql-client.js'
 
 const postgresDialect: SqlDialect = {
   name: 'postgres',
@@ -51,6 +51,11 @@ export function withSessionOptions (connectionString: string, timeouts: Postgres
 
 const defaultTimeouts: PostgresTimeouts = { connectMs: 5000, statementMs: 10_000 }
 
+// Statement texts are few and fixed (the batches' multi-row shapes, the store's queries), so each is
+// named: a connection parses and plans a text once, then only binds and executes it. Texts built
+// from a filter (a list of ids) could be many: past this cap they run unnamed, as before.
+const maxNamedStatements = 500
+
 export function openPostgresClient (connectionString: string, timeouts: PostgresTimeouts = defaultTimeouts): SqlClient {
   const pool = new pg.Pool({
     connectionString: withSessionOptions(connectionString, timeouts),
@@ -58,6 +63,8 @@ export function openPostgresClient (connectionString: string, timeouts: Postgres
     types,
     connectionTimeoutMillis: timeouts.connectMs,
     query_timeout: timeouts.statementMs + clientMarginMs,
+    // A transaction's statements are written together, then answered in order: one round trip, not one each.
+    pipeline: true,
     // A server that vanished without closing the connection (a host gone, a network cut) is noticed.
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
@@ -66,36 +73,111 @@ export function openPostgresClient (connectionString: string, timeouts: Postgres
   // An idle client's error (the server restarted, say): the pool drops it, the next query reconnects.
   pool.on('error', () => {})
 
+  const statementNames = new Map<string, string>()
+  function toQuery ({ sql, params }: SqlStatement): pg.QueryConfig {
+    let name = statementNames.get(sql)
+    if (name === undefined && statementNames.size < maxNamedStatements) {
+      name = `stripe_router_${statementNames.size}`
+      statementNames.set(sql, name)
+    }
+    return { text: sql, values: params as unknown[] | undefined, name }
+  }
+
+  /**
+   * Runs `work` on a checked-out client. A checked-out client has no listener of the pool's: without
+   * one, a dropped connection's 'error' event would crash the process; the failed query reports the
+   * same fault. A connection left unusable (cut, timed out, or failing otherwise than by a statement
+   * the server refused) is released with its error: the pool discards it, the next query reconnects.
+   */
+  async function withClient<T> (work: (client: pg.PoolClient) => Promise<{ value: T } | { error: unknown, usable: boolean }>): Promise<T> {
+    const client = await pool.connect()
+    let broken: Error | undefined
+    const onError = (error: Error): void => { broken = error }
+    client.on('error', onError)
+    let outcome: { value: T } | { error: unknown, usable: boolean }
+    try {
+      outcome = await work(client)
+    } catch (error) {
+      outcome = { error, usable: false }
+    }
+    try {
+      if ('value' in outcome) return outcome.value
+      if (!outcome.usable) broken ??= outcome.error as Error
+      throw outcome.error
+    } finally {
+      client.removeListener('error', onError)
+      client.release(broken)
+    }
+  }
+
+  /** The statements sent in one write (pg's pipeline mode): each is answered in order, with its own result. */
+  function sendCorked (client: pg.PoolClient, statements: readonly SqlStatement[], first?: string): Array<Promise<pg.QueryResult>> {
+    // A write on a loopback socket costs a system call and the server's wake-up: each statement's own
+    // showed as the hottest function in profiles.
+    const { stream } = client.connection
+    stream.cork()
+    try {
+      const sent = first === undefined ? [] : [client.query(first)]
+      for (const statement of statements) sent.push(client.query(toQuery(statement)))
+      return sent
+    } finally {
+      stream.uncork()
+    }
+  }
+
+  // Single statements issued in the same turn of the event loop with the same text (a worker's
+  // handlers each reading their object's history, say) share a connection and a write: each still
+  // runs on its own, in its own implicit transaction, answered with its own rows or error. One text
+  // per write, so that a slow statement (a prune) never holds up a quick one (a readiness ping).
+  let waiting = new Map<string, Array<{ statement: SqlStatement, resolve: (rows: SqlRow[]) => void, reject: (error: unknown) => void }>>()
+  function sendWaiting (): void {
+    const groups = waiting
+    waiting = new Map()
+    for (const group of groups.values()) {
+      withClient<undefined>(async (client) => {
+        const answers = await Promise.allSettled(sendCorked(client, group.map(({ statement }) => statement)))
+        answers.forEach((answer, index) => {
+          const { resolve, reject } = group[index] as typeof group[number]
+          if (answer.status === 'fulfilled') resolve(answer.value.rows as SqlRow[])
+          else reject(answer.reason)
+        })
+        // As pool.query did: a connection that answered any of them with an error is not reused.
+        const failed = answers.find((answer): answer is PromiseRejectedResult => answer.status === 'rejected')
+        return failed === undefined ? { value: undefined } : { error: failed.reason, usable: false }
+      }).catch((error: unknown) => {
+        // Not connected, or the connection failed: a statement already answered keeps its answer.
+        for (const { reject } of group) reject(error)
+      })
+    }
+  }
+
   return {
     dialect: postgresDialect,
-    // pool.query listens for the client's errors and discards a broken client itself.
-    query: async ({ sql, params }) => (await pool.query(sql, params as unknown[])).rows as SqlRow[],
-    transaction: async (statements) => {
-      const client = await pool.connect()
-      // A checked-out client has no listener of the pool's: without one, a dropped connection's
-      // 'error' event would crash the process. The failed query below reports the same fault.
-      let broken: Error | undefined
-      const onError = (error: Error): void => { broken = error }
-      client.on('error', onError)
+    query: async (statement) => await new Promise<SqlRow[]>((resolve, reject) => {
+      if (waiting.size === 0) setImmediate(sendWaiting)
+      let group = waiting.get(statement.sql)
+      if (group === undefined) {
+        group = []
+        waiting.set(statement.sql, group)
+      }
+      group.push({ statement, resolve, reject })
+    }),
+    transaction: async (statements) => await withClient<SqlRow[][]>(async (client) => {
       try {
-        await client.query('BEGIN')
-        const results: SqlRow[][] = []
-        for (const { sql, params } of statements) results.push((await client.query(sql, params as unknown[])).rows as SqlRow[])
+        // BEGIN and the statements in one round trip; COMMIT only once every one of them succeeded, so
+        // that a statement failed on the client's side (never sent) cannot leave the others committed.
+        const answers = await Promise.allSettled(sendCorked(client, statements, 'BEGIN'))
+        const failed = answers.find((answer): answer is PromiseRejectedResult => answer.status === 'rejected')
+        if (failed !== undefined) throw failed.reason
         await client.query('COMMIT')
-        return results
+        return { value: answers.slice(1).map((answer) => (answer as PromiseFulfilledResult<pg.QueryResult>).value.rows as SqlRow[]) }
       } catch (error) {
         // A statement the server refused leaves a usable connection to roll back; a dead or timed-out one
         // would wait for nothing, so the pool discards it instead.
-        broken ??= error as Error
-        if (error instanceof pg.DatabaseError) {
-          await client.query('ROLLBACK').then(() => { broken = undefined }, () => {})
-        }
-        throw error
-      } finally {
-        client.removeListener('error', onError)
-        client.release(broken)
+        const usable = error instanceof pg.DatabaseError && await client.query('ROLLBACK').then(() => true, () => false)
+        return { error, usable }
       }
-    },
+    }),
     close: async () => { await pool.end() }
   }
 }
