@@ -10,6 +10,7 @@ import { opsPort } from '../config/resolved-settings.js'
 import app from './app.js'
 import opsRoutes from './routes/ops-routes.js'
 import { redactCredentials } from './logging/redact-credentials.js'
+import { standardOutput } from './startup/log-destination.js'
 import { routerServerOptions } from './startup/server-options.js'
 import { explainStartupFailure, type StartupStep } from './startup/startup-errors.js'
 import { startupSummary } from './startup/startup-summary.js'
@@ -21,7 +22,9 @@ const server = Fastify({
     // Defence in depth: the request serializer logs no headers, and this keeps it so.
     redact: ['req.headers["stripe-signature"]', 'req.headers.authorization'],
     // Whatever a line holds (a driver's error, a setting echoed), no credential leaves the process.
-    hooks: { streamWrite: redactCredentials }
+    hooks: { streamWrite: redactCredentials },
+    // A closed terminal ends the logging, not the process's exit (startup/log-destination.ts).
+    stream: standardOutput()
   }
 })
 
