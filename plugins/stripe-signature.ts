@@ -135,28 +135,22 @@ const stripeSignature: FastifyPluginAsync = async (fastify) => {
   fastify.decorateRequest('stripeEvent', null)
 
   // Callback style, not async: the checks are synchronous, and a promise per delivery is measurable.
-  fastify.decorate('verifyStripeSignature', function verifyStripeSignature (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
-    try {
-      // A refusal is logged once, by the error handler, with its reason and never the header or secret.
-      request.stripeEvent = parseStripeEvent(verifyDelivery(request, secrets, toleranceSeconds))
-    } catch (error) {
-      done(error as Error)
-      return
+  // A refusal is logged once, by the error handler, with its reason and never the header or secret.
+  function verifyingHook (parse: (text: string) => RoutedEvent): preValidationHookHandler {
+    return function verifyHook (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+      try {
+        request.stripeEvent = parse(verifyDelivery(request, secrets, toleranceSeconds))
+      } catch (error) {
+        done(error as Error)
+        return
+      }
+      done()
     }
-    done()
-  })
-
+  }
+  fastify.decorate('verifyStripeSignature', verifyingHook(parseStripeEvent))
   // The same verification stripe-node's parseEventNotification runs (its verifyHeader), with the
   // same secrets, checks and errors; the notification is built from the verified text at dispatch.
-  fastify.decorate('verifyThinEventSignature', function verifyThinEventSignature (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
-    try {
-      request.stripeEvent = parseThinEvent(verifyDelivery(request, secrets, toleranceSeconds))
-    } catch (error) {
-      done(error as Error)
-      return
-    }
-    done()
-  })
+  fastify.decorate('verifyThinEventSignature', verifyingHook(parseThinEvent))
 }
 
 export default fp(stripeSignature, { name: 'stripe-signature', fastify: '5.x', dependencies: ['config'] })
