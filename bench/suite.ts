@@ -6,6 +6,7 @@
 // bench/results/latest.json (see targets.ts), so a script can check a run.
 //
 //   npm run bench -- [--seconds 5] [--rounds 5] [--connections 50] [--paced-seconds 60] [--quick] [--only throughput,sizes,startup,memory,paced]
+//     [--variants floor,router]   (throughput: only the variants whose names contain one of these; for A/B work, not a full run)
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -26,7 +27,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     quick: { type: 'boolean', default: false },
     'paced-seconds': { type: 'string', default: '60' },
-    only: { type: 'string', default: 'throughput,sizes,startup,memory,paced' }
+    only: { type: 'string', default: 'throughput,sizes,startup,memory,paced' },
+    variants: { type: 'string', default: '' }
   }
 })
 const quick = values.quick
@@ -147,7 +149,8 @@ function describeTarget (name: string, result: TargetResult): string {
 
 if (sections.has('throughput')) {
   console.error('throughput')
-  const variants: Array<[string, ServerSpec]> = [
+  const wanted = values.variants.split(',').filter(Boolean)
+  const allVariants: Array<[string, ServerSpec]> = [
     ['bare Fastify JSON route', { kind: 'bare-fastify' }],
     ['Express sample', { kind: 'express-sample' }],
     ['Fastify + raw-body + constructEvent', { kind: 'fastify-recipe' }],
@@ -161,6 +164,8 @@ if (sections.has('throughput')) {
     ['router + SQLite inbox', { kind: 'router', env: { EVENT_STORE: 'sqlite' } }],
     ['router + PostgreSQL inbox', { kind: 'router', env: { EVENT_STORE: 'postgres' } }]
   ]
+  // A target whose variants were filtered out is reported as not measured, never as met.
+  const variants = wanted.length === 0 ? allVariants : allVariants.filter(([name]) => wanted.some((part) => name.includes(part)))
   const template = templateOfSize(standardSize)
   const runs: Run[] = []
   for (let round = 1; round <= rounds; round++) {
