@@ -1,5 +1,6 @@
 // The benchmark suite: the router against a bare Fastify route, Stripe's Express sample, the floor
-// and the durable floor (the least a receiver must do without and with storing before its 2xx), with
+// and the durable floor (the least a receiver must do without and with storing before its 2xx), and
+// the least durable inbox (the durable floor plus a handler run once and its end recorded), with
 // and without its inbox; payload sizes; start-up with 4 and 275 handlers; memory over 100,000 events.
 // Rounds are interleaved so that the machine's drift hits every variant alike; ratios are taken
 // within a round, then the median is reported with its range. Each target is written by name to
@@ -13,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { stripeEventTypes } from '../src/routing/stripe-event-types.js'
-import { projectRoot, startServer, type ServerSpec } from './lib/servers.js'
+import { projectRoot, startServer, type RunningServer, type ServerSpec } from './lib/servers.js'
 import { median, spread } from './lib/stats.js'
 import { createDeliverer } from './lib/deliverer.js'
 import { runWrk, writeSignedRequests } from './lib/wrk.js'
@@ -40,6 +41,8 @@ const results: Record<string, unknown> = { seconds, rounds, connections, quick }
 // Every target by name; one a section does not measure says why (filled in by the section or at the end).
 const targetResults: Partial<Record<TargetName, TargetResult>> = {}
 const medians: Record<string, unknown> = {}
+// Ratios to the references that are no target but show what a target can reach (the least durable inbox).
+const referenceRatios: Record<string, { value: number, min: number, max: number, what: string }> = {}
 
 const fixture = readFileSync(join(projectRoot, 'test/fixtures/payment_intent.succeeded.json'), 'utf8')
 const withPadding = (padding: string): string => {
@@ -64,7 +67,24 @@ interface Run {
   peakRssMiB: number
   failures: number
   handledShare: number | null
+  /** The least durable inbox's counts once its last ends were recorded: every stored event run once and settled when all three are equal. */
+  handlerCheck?: { stored: number, handled: number, runs: number }
 }
+
+// Waits (at most 2 s after the load) until the least durable inbox has recorded every end it owes,
+// then returns its counts: a reference that skipped handler runs or ends would flatter the router.
+async function settledCounts (server: RunningServer): Promise<{ stored: number, handled: number, runs: number }> {
+  let counts = { stored: 0, handled: 0, runs: -1 }
+  for (let waited = 0; waited <= 2_000; waited += 50) {
+    const read = await server.storeCounts()
+    counts = { stored: read?.stored ?? 0, handled: read?.handled ?? 0, runs: read?.runs ?? -1 }
+    if (counts.handled === counts.stored && counts.runs === counts.handled) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return counts
+}
+
+const handlerCheckPassed = ({ stored, handled, runs }: { stored: number, handled: number, runs: number }): boolean => stored > 0 && handled === stored && runs === stored
 
 async function measure (variant: string, spec: ServerSpec, template: string, round: number): Promise<Run> {
   const server = await startServer(spec)
@@ -84,7 +104,8 @@ async function measure (variant: string, spec: ServerSpec, template: string, rou
     const result = await runWrk(server.url, requests, seconds, connections)
     const cpuMicrosPerRequest = (server.cpuSeconds() - cpuBefore) * 1e6 / Math.max(1, result.requests)
     const counts = await server.storeCounts()
-    const run = {
+    const handlerCheck = counts?.runs === undefined ? undefined : await settledCounts(server)
+    const run: Run = {
       variant,
       round,
       requestsPerSecond: result.requestsPerSecond,
@@ -93,9 +114,13 @@ async function measure (variant: string, spec: ServerSpec, template: string, rou
       p99Ms: result.p99Ms,
       peakRssMiB: server.memory().peakRssMiB,
       failures: result.failures,
-      handledShare: counts === null ? null : counts.handled / Math.max(1, counts.stored)
+      handledShare: counts === null ? null : counts.handled / Math.max(1, counts.stored),
+      ...(handlerCheck === undefined ? {} : { handlerCheck })
     }
-    console.error(`  round ${round} ${variant.padEnd(28)} ${run.requestsPerSecond.toFixed(0).padStart(6)} req/s ${cpuMicrosPerRequest.toFixed(1).padStart(6)} µs CPU/req${run.failures > 0 ? `  (${run.failures} failed!)` : ''}`)
+    const checkNote = handlerCheck === undefined || handlerCheckPassed(handlerCheck)
+      ? ''
+      : `  (${handlerCheck.stored} stored, ${handlerCheck.handled} settled, ${handlerCheck.runs} handler runs!)`
+    console.error(`  round ${round} ${variant.padEnd(28)} ${run.requestsPerSecond.toFixed(0).padStart(6)} req/s ${cpuMicrosPerRequest.toFixed(1).padStart(6)} µs CPU/req${run.failures > 0 ? `  (${run.failures} failed!)` : ''}${checkNote}`)
     return run
   } finally {
     await server.stop()
@@ -157,6 +182,9 @@ if (sections.has('throughput')) {
     ['floor: raw-body + verifyHeader', { kind: 'verify-floor' }],
     // The durable references: the same two with one synced SQLite insert per event before the 200.
     ['durable floor: + SQLite insert', { kind: 'verify-floor', env: { REFERENCE_STORE: 'sqlite' } }],
+    // The durable floor plus a no-op handler run once after the 200 and its end recorded by one synced
+    // UPDATE: the least any inbox must do, a lower bound on what inboxToDurableFloor can reach.
+    ['least durable inbox: + run, settle', { kind: 'verify-floor', env: { REFERENCE_STORE: 'sqlite', REFERENCE_SETTLE: '1' } }],
     ['Express sample + SQLite', { kind: 'express-sample', env: { REFERENCE_STORE: 'sqlite' } }],
     ['router, verify + route', { kind: 'router', env: { EVENT_STORE: 'none' } }],
     // The setting before FULL, as the baseline of what syncing every commit costs.
@@ -209,6 +237,31 @@ if (sections.has('throughput')) {
   targetResults.inboxP99ToP50 = atMost(tailRatios, 4, "the SQLite inbox's p99 latency over its p50 under the suite's load")
   report.push('Targets (medians of the rounds, range in brackets):',
     ...Object.entries(targetResults).map(([name, result]) => `  ${describeTarget(name, result)}`), '')
+  const leastInbox = 'least durable inbox: + run, settle'
+  const leastRuns = runs.filter((run) => run.variant === leastInbox)
+  if (leastRuns.length > 0) {
+    // Both by CPU time per request, as inboxToDurableFloor: the baseline's µs over the variant's.
+    const cpuMedian = (variant: string): string => median(runs.filter((run) => run.variant === variant).map((run) => run.cpuMicrosPerRequest)).toFixed(1)
+    const leastToFloor = perRound(leastInbox, durableFloor, 'cpu')
+    const inboxToLeast = perRound(inbox, leastInbox, 'cpu')
+    const summary = (values: number[], what: string): { value: number, min: number, max: number, what: string } =>
+      ({ value: median(values), min: Math.min(...values), max: Math.max(...values), what })
+    const ratioLine = (values: number[]): string => `${median(values).toFixed(2)}× (${spread(values, 2)})`
+    const failedChecks = leastRuns.filter((run) => run.handlerCheck === undefined || !handlerCheckPassed(run.handlerCheck))
+    report.push('The least durable inbox (the durable floor, then a no-op handler run once per new event after the 200 and its end recorded by one synced UPDATE):')
+    if (leastToFloor.length > 0) {
+      referenceRatios.leastInboxToDurableFloor = summary(leastToFloor, 'least durable inbox over the durable floor, by CPU time per request')
+      report.push(`  least durable inbox is ${ratioLine(leastToFloor)} the durable floor by CPU (${cpuMedian(leastInbox)} µs/req against ${cpuMedian(durableFloor)}); ` +
+        `inboxToDurableFloor asks >= 0.70: ${median(leastToFloor) < 0.7 ? 'beyond the least durable inbox itself' : 'within reach of the least durable inbox'}`)
+    }
+    if (inboxToLeast.length > 0) {
+      referenceRatios.inboxToLeastInbox = summary(inboxToLeast, 'router + SQLite inbox over the least durable inbox, by CPU time per request')
+      report.push(`  router + SQLite inbox is ${ratioLine(inboxToLeast)} the least durable inbox by CPU (${cpuMedian(inbox)} µs/req)`)
+    }
+    report.push(failedChecks.length === 0
+      ? `  every round, its handler ran once per stored event and each end was recorded (stored = settled rows = handler runs: ${leastRuns.map((run) => run.handlerCheck?.stored).join(', ')})`
+      : `  its handler check FAILED in ${failedChecks.length} of ${leastRuns.length} rounds: ${failedChecks.map((run) => JSON.stringify(run.handlerCheck)).join(', ')}`, '')
+  }
   for (const variant of variants.map(([name]) => name)) {
     const own = runs.filter((run) => run.variant === variant)
     const summary = (values: number[]): { median: number, min: number, max: number } => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) })
@@ -219,7 +272,7 @@ if (sections.has('throughput')) {
       p99Ms: summary(own.map((run) => run.p99Ms))
     }
   }
-  results.throughput = { runs, targets }
+  results.throughput = { runs, targets, referenceRatios }
 }
 
 if (sections.has('sizes')) {
@@ -422,5 +475,5 @@ const file = join(resultsDir, `suite-${finishedAt.replace(/[:.]/g, '-')}.json`)
 writeFileSync(file, JSON.stringify(results, null, 2))
 // The summary a script checks: the throughput medians with their ranges, and every target by name.
 const latest = join(resultsDir, 'latest.json')
-writeFileSync(latest, JSON.stringify({ finishedAt, quick, seconds, rounds, connections, medians, targets: targetResults, rawNumbers: file }, null, 2) + '\n')
+writeFileSync(latest, JSON.stringify({ finishedAt, quick, seconds, rounds, connections, medians, targets: targetResults, referenceRatios, rawNumbers: file }, null, 2) + '\n')
 console.log(`Raw numbers: ${file}\nMedians and targets: ${latest}`)

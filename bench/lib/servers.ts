@@ -6,6 +6,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
 import { openPostgresClient } from '../../src/store/postgres-client.js'
 import type { SqlClient } from '../../src/store/sql-client.js'
 import { createSqlEventStore } from '../../src/store/sql-event-store.js'
@@ -20,7 +21,11 @@ export type ServerKind = 'bare-fastify' | 'express-sample' | 'express-sqlite' | 
 
 export interface ServerSpec {
   kind: ServerKind
-  /** For the router: its settings, e.g. { EVENT_STORE: 'sqlite' }; for the floor and the Express sample, REFERENCE_STORE: 'sqlite' adds the synced insert. */
+  /**
+   * For the router: its settings, e.g. { EVENT_STORE: 'sqlite' }; for the floor and the Express sample,
+   * REFERENCE_STORE: 'sqlite' adds the synced insert, and for the floor REFERENCE_SETTLE: '1' then the
+   * handler run and its recorded end (the least durable inbox).
+   */
   env?: Record<string, string>
   /** Flags for node before the script, e.g. ['--cpu-prof', '--cpu-prof-dir', dir]. */
   nodeFlags?: string[]
@@ -36,8 +41,12 @@ export interface RunningServer {
   memory: () => { rssMiB: number, peakRssMiB: number }
   /** CPU time the server has used so far (user + system), in seconds, from /proc. */
   cpuSeconds: () => number
-  /** For a router with a store: how many events it stored, and how many it handled. */
-  storeCounts: () => Promise<{ stored: number, handled: number } | null>
+  /**
+   * For a router with a store: how many events it stored, and how many it handled. For the least
+   * durable inbox: its stored rows, the rows its handler's end was recorded in, and (read after
+   * them, so never fewer than those) its handler runs, as it counts them.
+   */
+  storeCounts: () => Promise<{ stored: number, handled: number, runs?: number } | null>
   /** By the store's attempt history: events handled more than once, and events never handled. */
   handledOnceCheck: () => Promise<{ handledTwice: number, neverHandled: number }>
   /** Kills the server (SIGKILL unless told otherwise, e.g. SIGTERM to let --cpu-prof write its profile) and removes its data. */
@@ -81,6 +90,16 @@ function procStatusMiB (pid: number, field: string): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const kb = Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN)
   return kb / 1024
+}
+
+// The least durable inbox's rows, then its handler runs: a run is counted before its end is recorded,
+// so read in this order the runs are never fewer than the recorded ends, however the two race.
+async function leastInboxCounts (url: string, dataDir: string): Promise<{ stored: number, handled: number, runs: number }> {
+  const db = new Database(join(dataDir, 'reference.sqlite'), { readonly: true })
+  const row = db.prepare('SELECT COUNT(*) AS stored, COUNT(handled_at) AS handled FROM events').get() as { stored: number, handled: number }
+  db.close()
+  const { runs } = await (await fetch(`${url}/handler-runs`)).json() as { runs: number }
+  return { stored: row.stored, handled: row.handled, runs }
 }
 
 const commands: Record<ServerKind, string[]> = {
@@ -135,6 +154,7 @@ export async function startServer (spec: ServerSpec): Promise<RunningServer> {
       return { handledTwice: Number(row?.twice ?? 0), neverHandled: Number(row?.never ?? 0) }
     },
     storeCounts: async () => {
+      if (spec.kind === 'verify-floor') return spec.env?.REFERENCE_SETTLE === '1' ? await leastInboxCounts(url, dataDir) : null
       const kind = spec.env?.EVENT_STORE
       if (spec.kind !== 'router' || kind === 'none') return null
       const store = createSqlEventStore(openClient())

@@ -21,7 +21,7 @@ app.post('/webhook', express.raw({ type: 'application/json' }), (request, respon
     response.status(400).send(`Webhook Error: ${(error as Error).message}`)
     return
   }
-  store?.insertAll([{ id: event.id, payload: request.body as Buffer }])
+  store?.commit([{ id: event.id, payload: request.body as Buffer }])
   switch (event.type) {
     case 'payment_intent.succeeded':
       break
