@@ -62,13 +62,22 @@ const eventInbox: FastifyPluginAsync<EventInboxOptions> = async (fastify, opts) 
 
   let inbox: EventInbox | null = null
   fastify.decorate('eventInbox', {
-    receive: async (...args) => await started().receive(...args),
+    // No async wrapper of its own: one promise per delivery less (see startedReceive).
+    receive: (...args) => startedReceive(...args),
     drain: async (timeoutMs) => await started().drain(timeoutMs),
     stop: async (graceMs) => await inbox?.stop(graceMs),
     stoppingAfterError: (error) => inbox?.stoppingAfterError(error) ?? null,
     saturatedSince: () => inbox?.saturatedSince() ?? null,
     store
   })
+  // A store not open yet rejects the delivery, as a thrown error would in an async function.
+  function startedReceive (...args: Parameters<EventInbox['receive']>): ReturnType<EventInbox['receive']> {
+    try {
+      return started().receive(...args)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
   function started (): EventInbox {
     if (inbox !== null) return inbox
     const reason = notOpenBecause()

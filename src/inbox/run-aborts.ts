@@ -44,7 +44,6 @@ export class LazyAbortController {
   #aborted = false
   #reason: unknown
   #rejectRun: ((reason: unknown) => void) | null = null
-  #abortion: Promise<never> | null = null
 
   get signal (): AbortSignal {
     if (this.#controller === null) {
@@ -62,12 +61,16 @@ export class LazyAbortController {
     this.#rejectRun?.(reason)
   }
 
-  /** The same promise every call: rejects with the reason once aborted (at once if already); never resolves. */
-  async whenAborted (): Promise<never> {
-    this.#abortion ??= new Promise<never>((_resolve, reject) => {
+  /**
+   * Settles as `work` does, unless the run is aborted first (or already was): then it rejects with
+   * the abort's reason, and `work`'s later end is ignored. One per run: a second call replaces the first's abort.
+   * One promise, where Promise.race with a promise of the abort made five (each a hook call with the run scope on).
+   */
+  settleFirst<T> (work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      work.then(resolve, reject)
       if (this.#aborted) reject(this.#reason)
       else this.#rejectRun = reject
     })
-    return await this.#abortion
   }
 }

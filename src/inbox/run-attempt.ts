@@ -109,26 +109,25 @@ async function recordEnd (context: AttemptContext, run: Run, attempt: Attempt, r
   }
 }
 
-/** Runs the handler until it settles or the run's signal aborts (timeout, lost lease, stop, an uncaught error of its own). */
-async function runHandler (context: AttemptContext, run: Run, parsed: RoutedEvent, log: FastifyBaseLogger): Promise<AttemptResult['status'] | never> {
+/**
+ * Runs the handler until it settles or the run's signal aborts (timeout, lost lease, stop, an uncaught
+ * error of its own); `cleanUp` is to be called once it has. One timer per run: the halfway warning's,
+ * which arms the deadline's only for a run that outlives it (most end long before).
+ */
+function runHandler (context: AttemptContext, run: Run, parsed: RoutedEvent, log: FastifyBaseLogger): { outcome: Promise<AttemptResult['status']>, cleanUp: () => void } {
   const timeoutMs = context.handlerTimeoutMs
-  const ids = { eventId: run.eventId, eventType: run.type }
-  const halfway = setTimeout(() => {
+  let timer = setTimeout(() => {
     context.observer.countRunFault(run.type, 'slow')
-    log.warn({ ...ids, elapsedMs: Date.now() - run.startedAt, timeoutMs }, `Handler for ${run.type} has run for over half of HANDLER_TIMEOUT_MS`)
+    log.warn({ eventId: run.eventId, eventType: run.type, elapsedMs: Date.now() - run.startedAt, timeoutMs }, `Handler for ${run.type} has run for over half of HANDLER_TIMEOUT_MS`)
+    timer = setTimeout(() => {
+      context.observer.countRunFault(run.type, 'timed_out')
+      run.controller.abort(new HandlerTimeoutError(timeoutMs))
+    }, run.startedAt + timeoutMs - Date.now())
   }, timeoutMs / 2)
-  const deadline = setTimeout(() => {
-    context.observer.countRunFault(run.type, 'timed_out')
-    run.controller.abort(new HandlerTimeoutError(timeoutMs))
-  }, timeoutMs)
-  try {
-    // The store tells the handler whether a later event of the same object was handled already.
-    const handled = context.runScope.run(run, async () => await context.handlers.dispatch(parsed, log, () => run.controller.signal, context.store.newestHandledAfter))
-    return await Promise.race([handled, run.controller.whenAborted()])
-  } finally {
-    clearTimeout(halfway)
-    clearTimeout(deadline)
-  }
+  // The store tells the handler whether a later event of the same object was handled already.
+  // Called inside the run scope: every callback and promise the handler makes belongs to this run.
+  const handled = context.runScope.run(run, () => context.handlers.dispatch(parsed, log, () => run.controller.signal, context.store.newestHandledAfter))
+  return { outcome: run.controller.settleFirst(handled), cleanUp: () => { clearTimeout(timer) } }
 }
 
 export async function runAttempt (
@@ -166,13 +165,15 @@ export async function runAttempt (
   try {
     let result: AttemptResult
     let error: unknown
+    const { outcome: ended, cleanUp } = runHandler(context, run, parsed, log)
     try {
-      const outcome = await runHandler(context, run, parsed, log)
-      result = { status: outcome as 'handled' | 'unhandled' | 'superseded' }
+      result = { status: await ended as 'handled' | 'unhandled' | 'superseded' }
     } catch (thrown) {
       if (thrown instanceof RunReleasedError) return { result: null, error: thrown }
       error = thrown
       result = nextStep(event, thrown, context.retry, Date.now())
+    } finally {
+      cleanUp()
     }
     const finishedAt = Date.now()
     const outcome: AttemptOutcome = result.status === 'pending' || result.status === 'failed' ? 'failed' : result.status

@@ -35,32 +35,32 @@ export function createStoredReceive (context: AttemptContext, worker: EventWorke
 
   // With a free slot, the event is stored (or requeued) already claimed by this instance and handled
   // straight from memory; without one, it is left pending for whichever worker frees up first, here or
-  // elsewhere. False when nothing was stored.
-  async function queue (event: RoutedEvent, storePending: () => Promise<boolean>, storeClaimed: () => Promise<StoredEvent | null>): Promise<boolean> {
+  // elsewhere. False when nothing was stored. Thens, not async functions: this is every delivery's
+  // path, and each promise (with the run scope's async hooks on) showed in its cost.
+  function queue (event: RoutedEvent, storePending: () => Promise<boolean>, storeClaimed: () => Promise<StoredEvent | null>): Promise<boolean> {
     if (!worker.reserveSlot()) {
-      if (!(await storePending())) return false
-      worker.wake()
-      return true
+      return storePending().then((stored) => {
+        if (stored) worker.wake()
+        return stored
+      })
     }
-    let claimed: StoredEvent | null
-    try {
-      claimed = await storeClaimed()
-    } catch (error) {
+    return storeClaimed().then((claimed) => {
+      if (claimed === null) {
+        worker.releaseSlot()
+        return false
+      }
+      worker.runReserved(claimed, event)
+      return true
+    }, (error: unknown) => {
       worker.releaseSlot()
       throw error
-    }
-    if (claimed === null) {
-      worker.releaseSlot()
-      return false
-    }
-    worker.runReserved(claimed, event)
-    return true
+    })
   }
 
   async function receiveQueued (newEvent: NewEvent, event: RoutedEvent, eventLog: FastifyBaseLogger): Promise<ReceiveOutcome> {
     const stored = await queue(event,
       async () => await store.insert(newEvent, { status: 'pending' }),
-      async () => await insertClaimed(newEvent))
+      () => insertClaimed(newEvent))
     return stored ? 'queued' : await receiveAgain(newEvent, event, eventLog, true)
   }
 
@@ -69,10 +69,32 @@ export function createStoredReceive (context: AttemptContext, worker: EventWorke
     return { owner: nextLease(), leaseExpiresAt: Date.now() + leaseMs }
   }
 
-  async function insertClaimed (newEvent: NewEvent): Promise<StoredEvent | null> {
+  // Each field named, not spread from newEvent: the spread and nine more fields made a dictionary-mode
+  // object, some 3 KB of garbage per delivery by V8's sampling heap profiler.
+  function insertClaimed (newEvent: NewEvent): Promise<StoredEvent | null> {
     const { owner: lease, leaseExpiresAt } = newClaim()
-    if (!(await store.insert(newEvent, { status: 'processing', owner: lease, leaseExpiresAt }))) return null
-    return { ...newEvent, status: 'processing', attempts: 1, attemptsAtRequeue: 0, lastError: null, nextAttemptAt: leaseExpiresAt, leaseOwner: lease, leaseExpiresAt, handledAt: null }
+    return store.insert(newEvent, { status: 'processing', owner: lease, leaseExpiresAt }).then((inserted): StoredEvent | null => inserted
+      ? {
+          id: newEvent.id,
+          type: newEvent.type,
+          account: newEvent.account,
+          livemode: newEvent.livemode,
+          apiVersion: newEvent.apiVersion,
+          created: newEvent.created,
+          receivedAt: newEvent.receivedAt,
+          objectId: newEvent.objectId,
+          source: newEvent.source,
+          payload: newEvent.payload,
+          status: 'processing',
+          attempts: 1,
+          attemptsAtRequeue: 0,
+          lastError: null,
+          nextAttemptAt: leaseExpiresAt,
+          leaseOwner: lease,
+          leaseExpiresAt,
+          handledAt: null
+        }
+      : null)
   }
 
   // Claimed at insert, so that no worker can take it between the insert and the handler.

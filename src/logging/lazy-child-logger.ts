@@ -45,7 +45,13 @@ class LazyChildLogger {
   debug (...args: LogArguments): void { this.#write('debug', args) }
   trace (...args: LogArguments): void { this.#write('trace', args) }
   silent (): void {}
-  child (...args: Parameters<FastifyBaseLogger['child']>): FastifyBaseLogger { return this.#real().child(...args) }
+  // A child of a child not made yet is one child of the parent with both bindings, in the same order
+  // on each line: a run's logger (its attempt) and the handler's (its event) cost one pino child, not two.
+  child (...args: Parameters<FastifyBaseLogger['child']>): FastifyBaseLogger {
+    const [bindings, options] = args
+    if (this.#child === undefined && options === undefined) return lazyChildLogger(this.#parent, { ...this.#bindings, ...bindings })
+    return this.#real().child(...args)
+  }
 }
 
 export function lazyChildLogger (parent: FastifyBaseLogger, bindings: Bindings): FastifyBaseLogger {

@@ -64,9 +64,11 @@ const insertAttemptsSql = byRowCount((rows) => `INSERT INTO stripe_event_attempt
   ON CONFLICT (event_id, started_at, worker) DO NOTHING`)
 // An event with a successful run in its history (this one, or an older claim's that was fenced)
 // settles handled whatever this run's outcome: its side effect is done, it must not run again.
+// A handled run settles handled either way, so its history is not read: CASE and OR stop at the
+// first true test, which spares the common case two lookups of the attempts per event.
 const settleEventsSql = byRowCount((rows) => `UPDATE stripe_events AS e
-  SET status = CASE WHEN ${firstSuccessAt('e')} IS NULL THEN v.column3 ELSE 'handled' END,
-      last_error = CASE WHEN ${firstSuccessAt('e')} IS NULL THEN v.column4 ELSE NULL END,
+  SET status = CASE WHEN v.column3 = 'handled' OR ${firstSuccessAt('e')} IS NULL THEN v.column3 ELSE 'handled' END,
+      last_error = CASE WHEN v.column3 = 'handled' OR ${firstSuccessAt('e')} IS NULL THEN v.column4 ELSE NULL END,
       next_attempt_at = v.column5,
       handled_at = COALESCE(v.column6, ${firstSuccessAt('e')}),
       lease_owner = NULL, lease_expires_at = NULL

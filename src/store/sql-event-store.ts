@@ -261,10 +261,11 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     return query
   }
 
-  async function newestHandledAfter (objectId: string, created: number, types: RoutedTypes): Promise<HandledEventOfObject | null> {
+  // Read before every run: a then instead of an async function spares promises on the hot path.
+  function newestHandledAfter (objectId: string, created: number, types: RoutedTypes): Promise<HandledEventOfObject | null> {
     const { sql, typeParams } = newerHandledQuery(types)
-    const [row] = await client.query({ sql, params: [objectId, created, ...typeParams] })
-    return row === undefined ? null : { id: row.id as string, type: row.type as string, created: Number(row.created) }
+    return client.query({ sql, params: [objectId, created, ...typeParams] })
+      .then(([row]) => row === undefined ? null : { id: row.id as string, type: row.type as string, created: Number(row.created) })
   }
 
   async function get (id: string): Promise<StoredEvent | null> {

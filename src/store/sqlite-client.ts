@@ -165,33 +165,51 @@ export function openSqliteClient (file: string, options: SqliteClientOptions = {
   // again. Only a write clears that: in WAL mode reads go through under another process's write
   // lock, so a read that succeeds (a readiness probe, a scrape) says nothing about the lock.
   let lockedSince: number | null = null
-  async function underLock<Result> (operation: () => Result, writes: boolean): Promise<Result> {
+  // The first try runs at once, with no promise of its own to wait for: the driver is synchronous, and
+  // each promise (with the run scope's async hooks on) showed on the hot path. Only a lock waits.
+  function underLock<Result> (operation: () => Result, writes: boolean): Promise<Result> {
     const startedAt = Date.now()
+    try {
+      return Promise.resolve(attempt(operation, writes))
+    } catch (error) {
+      if (!isBusy(error)) return Promise.reject(error)
+      return waitForLock(operation, writes, startedAt)
+    }
+  }
+  function attempt<Result> (operation: () => Result, writes: boolean): Result {
+    checkIdentity(writes)
+    const result = operation()
+    if (writes) lockedSince = null
+    return result
+  }
+  async function waitForLock<Result> (operation: () => Result, writes: boolean, startedAt: number): Promise<Result> {
     for (let tries = 0; ; tries++) {
-      checkIdentity(writes)
+      lockedSince ??= Date.now()
+      const deadline = Math.min(startedAt, lockedSince) + lockTimeoutMs
+      if (Date.now() >= deadline) {
+        throw new SqliteStoreError('SQLITE_BUSY', `the database ${file} is locked by another process and stayed locked for ${lockTimeoutMs} ms (SQLITE_LOCK_TIMEOUT_MS)`)
+      }
+      await sleep(Math.min(retryDelaysMs[Math.min(tries, retryDelaysMs.length - 1)] as number, Math.max(1, deadline - Date.now())))
       try {
-        const result = operation()
-        if (writes) lockedSince = null
-        return result
+        return attempt(operation, writes)
       } catch (error) {
         if (!isBusy(error)) throw error
-        lockedSince ??= Date.now()
-        const deadline = Math.min(startedAt, lockedSince) + lockTimeoutMs
-        if (Date.now() >= deadline) {
-          throw new SqliteStoreError('SQLITE_BUSY', `the database ${file} is locked by another process and stayed locked for ${lockTimeoutMs} ms (SQLITE_LOCK_TIMEOUT_MS)`)
-        }
-        await sleep(Math.min(retryDelaysMs[Math.min(tries, retryDelaysMs.length - 1)] as number, Math.max(1, deadline - Date.now())))
       }
     }
   }
 
   return {
     dialect: sqliteDialect,
-    query: async (statement) => {
-      const prepared = preparedFor(statement.sql)
-      return await underLock(() => run(statement, prepared), !prepared.statement.reader)
+    query: (statement) => {
+      let prepared: Prepared
+      try {
+        prepared = preparedFor(statement.sql)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      return underLock(() => run(statement, prepared), !prepared.statement.reader)
     },
-    transaction: async (statements) => await underLock(() => runAll.immediate(statements), true),
+    transaction: (statements) => underLock(() => runAll.immediate(statements), true),
     close: async () => { db.close() }
   }
 }

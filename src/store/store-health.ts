@@ -58,16 +58,25 @@ export function trackStoreHealth (store: EventStore): HealthTrackedStore {
     throw wrapped
   }
 
+  // A then, not an async wrapper: three store calls per event, and each promise (with the run scope's
+  // async hooks on) showed on the hot path.
   function guarded<F extends Operation> (operation: F, isWrite: boolean): F {
-    return (async (...args: Parameters<F>) => {
+    const succeeded = (result: unknown): unknown => {
+      if (isWrite && !wroteNothing(result)) failure = null
+      return result
+    }
+    const failed = (error: unknown): never => {
+      if (isWrite) failure = { reason: describeStoreError(error), since: failure?.since ?? Date.now() }
+      return unavailable(error)
+    }
+    return ((...args: Parameters<F>) => {
+      let pending: Promise<unknown>
       try {
-        const result = await operation(...args)
-        if (isWrite && !wroteNothing(result)) failure = null
-        return result
+        pending = operation(...args)
       } catch (error) {
-        if (isWrite) failure = { reason: describeStoreError(error), since: failure?.since ?? Date.now() }
-        unavailable(error)
+        pending = Promise.reject(error)
       }
+      return pending.then(succeeded, failed)
     }) as F
   }
 

@@ -1,0 +1,68 @@
+// Deliveries that arrive while every handler slot is busy: as many as there are slots are stored
+// already claimed by this instance and run from memory as slots free; the rest are stored pending for
+// any worker. Each runs once, counted by its handler's own side effect; a stop gives the claimed
+// ones back uncounted, for the next start to run.
+import { join } from 'node:path'
+import { test } from 'tap'
+import { buildApp, deliver, temporaryDir } from '../helper.js'
+import { handledTwice, sideEffectCounts } from '../helpers/side-effects.js'
+import { allSettled, effectEvent, sideEffectsHandlers, storeOf, waitFor } from '../helpers/runs-kit.js'
+
+const env = { WORKER_CONCURRENCY: '2', POLL_INTERVAL_MS: '50', SHUTDOWN_GRACE_MS: '100' }
+
+test('with every slot busy, the next deliveries wait claimed in memory, the ones past that pending; each runs once', async (t) => {
+  const dataDir = temporaryDir(t)
+  const effectsFile = join(dataDir, 'effects')
+  const { app } = await buildApp(t, { env: { ...env, DATA_DIR: dataDir }, handlersDir: sideEffectsHandlers })
+  const store = app.eventInbox.store
+  if (store === null) throw new Error('no store')
+  const slow = ['evt_backlog_slow_0', 'evt_backlog_slow_1']
+  const waiting = ['evt_backlog_waiting_0', 'evt_backlog_waiting_1']
+  const pending = 'evt_backlog_pending'
+  for (const id of slow) t.equal((await deliver(app, effectEvent(id, effectsFile, { delay_ms: '1000' }))).statusCode, 200)
+  for (const id of [...waiting, pending]) t.equal((await deliver(app, effectEvent(id, effectsFile))).statusCode, 200)
+
+  // While the slow runs hold both slots.
+  const leases = new Map<string, string | null>()
+  for (const id of waiting) {
+    const stored = await store.get(id)
+    t.match(stored, { status: 'processing', attempts: 1 }, `${id} is stored claimed`)
+    leases.set(id, stored?.leaseOwner ?? null)
+    t.not(leases.get(id), null, `${id} has a lease`)
+  }
+  t.match(await store.get(pending), { status: 'pending', attempts: 0 }, 'past the backlog, a delivery is stored pending')
+  t.equal(sideEffectCounts(effectsFile).size, 0, 'nothing has run past the busy slots yet')
+
+  const ids = [...slow, ...waiting, pending]
+  t.ok(await waitFor(async () => await allSettled(store, ids), 10_000), 'every event ends settled')
+  const effects = sideEffectCounts(effectsFile)
+  t.same(ids.filter((id) => effects.get(id) !== 1), [], 'every event handled exactly once, by its side effect')
+  t.same(handledTwice(effects), [])
+  for (const id of waiting) {
+    const attempts = await store.attempts(id)
+    t.same(attempts.map((attempt) => [attempt.attempt, attempt.outcome, attempt.worker]), [[1, 'handled', leases.get(id)]], `${id} ran once, under the claim it was stored with`)
+  }
+})
+
+test('a stop gives the backlog\'s claims back uncounted, and the next start runs those events once', async (t) => {
+  const dataDir = temporaryDir(t)
+  const effectsFile = join(dataDir, 'effects')
+  const first = await buildApp(t, { env: { ...env, DATA_DIR: dataDir }, handlersDir: sideEffectsHandlers })
+  const hung = ['evt_backlog_hung_0', 'evt_backlog_hung_1']
+  const waiting = ['evt_backlog_stop_0', 'evt_backlog_stop_1']
+  for (const id of hung) t.equal((await deliver(first.app, effectEvent(id, effectsFile, { behaviour: 'hang' }))).statusCode, 200)
+  for (const id of waiting) t.equal((await deliver(first.app, effectEvent(id, effectsFile))).statusCode, 200)
+  await first.app.close()
+
+  const store = await storeOf(t, { dataDir })
+  for (const id of waiting) t.match(await store.get(id), { status: 'pending', attempts: 0, leaseOwner: null }, `${id} is pending again, no attempt counted`)
+  t.equal(sideEffectCounts(effectsFile).size, 0, 'nothing ran')
+
+  // Slots enough for the hung events, claimed again too, and for these.
+  const second = await buildApp(t, { env: { ...env, WORKER_CONCURRENCY: '8', DATA_DIR: dataDir }, handlersDir: sideEffectsHandlers })
+  const secondStore = second.app.eventInbox.store
+  if (secondStore === null) throw new Error('no store')
+  t.ok(await waitFor(async () => await allSettled(secondStore, waiting), 10_000), 'the next start settles them')
+  const effects = sideEffectCounts(effectsFile)
+  t.same(waiting.map((id) => effects.get(id)), [1, 1], 'each handled exactly once')
+})
