@@ -12,6 +12,7 @@ import { deliveryMode, storeKind } from '../config/resolved-settings.js'
 import { createEventStore } from '../src/store/open-event-store.js'
 import { storeErrorFields } from '../src/store/store-health.js'
 import { openWithBackOff, type StoreOpening } from '../src/store/store-opening.js'
+import { promiseTry } from '../src/promise-try.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -62,22 +63,14 @@ const eventInbox: FastifyPluginAsync<EventInboxOptions> = async (fastify, opts) 
 
   let inbox: EventInbox | null = null
   fastify.decorate('eventInbox', {
-    // No async wrapper of its own: one promise per delivery less (see startedReceive).
-    receive: (...args) => startedReceive(...args),
+    // No async wrapper of its own: one promise per delivery less. A store not open yet rejects the delivery.
+    receive: (...args) => promiseTry(() => started().receive(...args)),
     drain: async (timeoutMs) => await started().drain(timeoutMs),
     stop: async (graceMs) => await inbox?.stop(graceMs),
     stoppingAfterError: (error) => inbox?.stoppingAfterError(error) ?? null,
     saturatedSince: () => inbox?.saturatedSince() ?? null,
     store
   })
-  // A store not open yet rejects the delivery, as a thrown error would in an async function.
-  function startedReceive (...args: Parameters<EventInbox['receive']>): ReturnType<EventInbox['receive']> {
-    try {
-      return started().receive(...args)
-    } catch (error) {
-      return Promise.reject(error)
-    }
-  }
   function started (): EventInbox {
     if (inbox !== null) return inbox
     const reason = notOpenBecause()

@@ -69,8 +69,8 @@ export function createStoredReceive (context: AttemptContext, worker: EventWorke
     return { owner: nextLease(), leaseExpiresAt: Date.now() + leaseMs }
   }
 
-  // Each field named, not spread from newEvent: the spread and nine more fields made a dictionary-mode
-  // object, some 3 KB of garbage per delivery by V8's sampling heap profiler.
+  // Each field named, not spread from newEvent: the spread with nine more fields allocated some 3 KB
+  // per delivery by V8's sampling heap profiler; this literal is one object.
   function insertClaimed (newEvent: NewEvent): Promise<StoredEvent | null> {
     const { owner: lease, leaseExpiresAt } = newClaim()
     return store.insert(newEvent, { status: 'processing', owner: lease, leaseExpiresAt }).then((inserted): StoredEvent | null => inserted

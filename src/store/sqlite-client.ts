@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Database from 'better-sqlite3'
 import type { SqlClient, SqlDialect, SqlRow, SqlStatement, SqlValue } from './sql-client.js'
+import { promiseTry } from '../promise-try.js'
 
 const sqliteDialect: SqlDialect = {
   name: 'sqlite',
@@ -200,15 +201,10 @@ export function openSqliteClient (file: string, options: SqliteClientOptions = {
 
   return {
     dialect: sqliteDialect,
-    query: (statement) => {
-      let prepared: Prepared
-      try {
-        prepared = preparedFor(statement.sql)
-      } catch (error) {
-        return Promise.reject(error)
-      }
+    query: (statement) => promiseTry(() => {
+      const prepared = preparedFor(statement.sql)
       return underLock(() => run(statement, prepared), !prepared.statement.reader)
-    },
+    }),
     transaction: (statements) => underLock(() => runAll.immediate(statements), true),
     close: async () => { db.close() }
   }

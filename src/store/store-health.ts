@@ -6,6 +6,7 @@
 import { StoreUnavailableError } from '../errors.js'
 import { redactCredentials } from '../logging/redact-credentials.js'
 import type { EventStore } from './event-store.js'
+import { promiseTry } from '../promise-try.js'
 
 export interface WriteFailure {
   /** The last failed write's cause, e.g. `SQLITE_BUSY: database is locked`. */
@@ -69,15 +70,7 @@ export function trackStoreHealth (store: EventStore): HealthTrackedStore {
       if (isWrite) failure = { reason: describeStoreError(error), since: failure?.since ?? Date.now() }
       return unavailable(error)
     }
-    return ((...args: Parameters<F>) => {
-      let pending: Promise<unknown>
-      try {
-        pending = operation(...args)
-      } catch (error) {
-        pending = Promise.reject(error)
-      }
-      return pending.then(succeeded, failed)
-    }) as F
+    return ((...args: Parameters<F>) => promiseTry(() => operation(...args)).then(succeeded, failed)) as F
   }
 
   const tracked: Record<string, unknown> = { ...store, writeFailure: () => failure }
