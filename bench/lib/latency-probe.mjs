@@ -5,7 +5,7 @@
 // Measuring starts when LATENCY_PROBE_DIR/start appears and the figures are written to
 // LATENCY_PROBE_DIR/result.json when LATENCY_PROBE_DIR/stop appears (a signal would stop the
 // server: it shuts down on every one).
-import { existsSync, unlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
@@ -65,12 +65,14 @@ setInterval(() => {
     unlinkSync(join(dir, 'stop'))
     on = false
     loopDelay.disable()
-    writeFileSync(join(dir, 'result.json'), JSON.stringify({
+    // Written aside, then renamed: the bench reads the file as soon as it exists.
+    writeFileSync(join(dir, 'result.json.partial'), JSON.stringify({
       requests,
       gaps,
       commits,
       gcs,
       loopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 }
     }))
+    renameSync(join(dir, 'result.json.partial'), join(dir, 'result.json'))
   }
 }, 20).unref()
