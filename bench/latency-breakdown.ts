@@ -12,8 +12,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { projectRoot, startServer } from './lib/servers.js'
+import { startServer } from './lib/servers.js'
 import { runWrk, writeSignedRequests } from './lib/wrk.js'
+import { templateOfSize } from './lib/event-template.js'
 
 const { values } = parseArgs({
   options: {
@@ -35,9 +36,7 @@ interface ProbeResult {
   loopDelayMs: { p50: number, p99: number, max: number }
 }
 
-const fixture = JSON.parse(readFileSync(join(projectRoot, 'test/fixtures/payment_intent.succeeded.json'), 'utf8')) as { id: string }
-fixture.id = '@@EVENT_ID@@'
-const template = JSON.stringify(fixture)
+const template = templateOfSize()
 
 function quantile (values: number[], share: number): number {
   const sorted = [...values].sort((a, b) => a - b)

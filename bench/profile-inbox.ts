@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { projectRoot, startServer } from './lib/servers.js'
 import { runWrk, writeSignedRequests } from './lib/wrk.js'
+import { templateOfSize } from './lib/event-template.js'
 
 const { values } = parseArgs({
   options: {
@@ -24,9 +25,7 @@ const seconds = Number(values.seconds)
 interface ProfileNode { id: number, callFrame: { functionName: string, url: string, lineNumber: number } }
 interface CpuProfile { nodes: ProfileNode[], samples: number[], timeDeltas: number[] }
 
-const fixture = JSON.parse(readFileSync(join(projectRoot, 'test/fixtures/payment_intent.succeeded.json'), 'utf8')) as { id: string }
-fixture.id = '@@EVENT_ID@@'
-const template = JSON.stringify(fixture)
+const template = templateOfSize()
 const profileDir = mkdtempSync(join(tmpdir(), 'stripe-router-profile-'))
 const server = await startServer({ kind: 'router', env: { EVENT_STORE: values.store }, nodeFlags: ['--cpu-prof', '--cpu-prof-dir', profileDir] })
 const warmUp = writeSignedRequests(template, Array.from({ length: 20_000 }, (_, index) => `evt_profile_warm_${index}`), 'profile-warm-up')
