@@ -20,7 +20,7 @@ import { createDeliverer } from './lib/deliverer.js'
 import { runWrk, writeSignedRequests } from './lib/wrk.js'
 import { standardSize, templateOfSize } from './lib/event-template.js'
 import { atMost, atLeast, notMeasured, type TargetResult, type TargetName } from './lib/targets.js'
-import type { PacedLoadResult } from './lib/paced-load.js'
+import { backlogTimeline, type PacedLoadResult } from './lib/paced-load.js'
 
 const { values } = parseArgs({
   options: {
@@ -445,10 +445,14 @@ if (sections.has('paced')) {
   const what = `every acknowledged event handled within 2 s of the end of a ${pacedSeconds} s load held at 70 % of the inbox maximum (value: seconds from the last request sent to the last acknowledged event handled)`
   const judged = atMost([lagSeconds], 2, what)
   targetResults.handledWithin2s = judged.measured && unhandled > 0 ? { ...judged, met: false } : judged
-  results.paced = { measuredMax, rate, achievedRate, seconds: pacedSeconds, sent: load.sent, acknowledged: load.acknowledged.length, failures: load.failures, unhandled, lagSeconds }
+  // Whether handling kept pace all along, or fell behind during the load and caught up after.
+  const backlog = backlogTimeline(load, rate, handled)
+  const largest = backlog.reduce((most, sample) => sample.sent - sample.handled > most.sent - most.handled ? sample : most, { atSeconds: 0, sent: 0, handled: 0 })
+  results.paced = { measuredMax, rate, achievedRate, seconds: pacedSeconds, sent: load.sent, acknowledged: load.acknowledged.length, failures: load.failures, unhandled, lagSeconds, backlog }
   report.push(`Handling at a held rate: ${rate} req/s (70 % of ${measuredMax.toFixed(0)}, sent at ${achievedRate.toFixed(0)}) for ${pacedSeconds} s, router + SQLite inbox with a handler that records each run`,
     `  ${load.sent} sent, ${load.acknowledged.length} acknowledged, ${load.failures} failed; ${load.acknowledged.length - unhandled} of the acknowledged handled, ` +
     `the last ${lagSeconds.toFixed(2)} s after the last request (${((lastHandledAt - load.lastAnsweredAt) / 1000).toFixed(2)} s after the last answer)`,
+    `  acknowledged but not yet handled, every 5 s from the start: ${backlog.map((sample) => sample.sent - sample.handled).join(', ')} (largest ${largest.sent - largest.handled}, at ${largest.atSeconds} s)`,
     `  ${describeTarget('handledWithin2s', targetResults.handledWithin2s)}`, '')
 }
 

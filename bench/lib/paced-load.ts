@@ -78,3 +78,31 @@ export async function runPacedLoad ({ url, template, rate, seconds, idPrefix, co
   agent.destroy()
   return { sent: total, acknowledged, failures, startedAt, lastSentAt, lastAnsweredAt }
 }
+
+/** The acknowledged events not yet handled at one moment of a held load. */
+export interface BacklogSample {
+  /** Seconds since the load started. */
+  atSeconds: number
+  /** Acknowledged events sent by then (each id's index says when its request went, at the held rate). */
+  sent: number
+  /** Of those, the ones handled by then. */
+  handled: number
+}
+
+/**
+ * The backlog every `stepSeconds` from the load's start until the last acknowledged event was
+ * handled: whether handling kept pace all along, or fell behind during the load and caught up after.
+ * `handledAt` holds each handled id's time (epoch ms), as the handler recorded it; ids end in
+ * `_<index>`, their place in the load.
+ */
+export function backlogTimeline (load: Pick<PacedLoadResult, 'acknowledged' | 'startedAt'>, rate: number, handledAt: ReadonlyMap<string, number>, stepSeconds = 5): BacklogSample[] {
+  const sentAtSeconds = (id: string): number => Number(id.slice(id.lastIndexOf('_') + 1)) / rate
+  const acknowledged = load.acknowledged.map((id) => ({ sent: sentAtSeconds(id), handled: handledAt.has(id) ? ((handledAt.get(id) as number) - load.startedAt) / 1000 : Number.POSITIVE_INFINITY }))
+  const lastHandled = acknowledged.reduce((latest, event) => Number.isFinite(event.handled) ? Math.max(latest, event.handled) : latest, 0)
+  const samples: BacklogSample[] = []
+  for (let at = stepSeconds; at < lastHandled + stepSeconds; at += stepSeconds) {
+    const sent = acknowledged.filter((event) => event.sent <= at)
+    samples.push({ atSeconds: at, sent: sent.length, handled: sent.filter((event) => event.handled <= at).length })
+  }
+  return samples
+}
