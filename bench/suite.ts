@@ -233,12 +233,12 @@ if (sections.has('throughput')) {
     ...Object.entries(targetResults).map(([name, result]) => `  ${describeTarget(name, result)}`), '')
   // The same tail ratio for the references that store before answering, in the same rounds: what
   // this machine's disk and scheduling allow the least durable receivers, beside inboxP99ToP50.
-  const tailLines = [durableFloor, 'least durable inbox: + run, settle', inbox].flatMap((variant) => {
+  const leastInbox = 'least durable inbox: + run, settle'
+  const tailLines = [durableFloor, leastInbox, inbox].flatMap((variant) => {
     const ratios = runs.filter((run) => run.variant === variant).map((run) => run.p99Ms / run.p50Ms)
     return ratios.length === 0 ? [] : [`  ${variant.padEnd(36)} ${median(ratios).toFixed(2)} (${spread(ratios, 2)})   by round: ${ratios.map((ratio) => ratio.toFixed(1)).join(', ')}`]
   })
   if (tailLines.length > 1) report.push('p99 over p50 of the variants that store before the 200 (median, range, by round):', ...tailLines, '')
-  const leastInbox = 'least durable inbox: + run, settle'
   const leastRuns = runs.filter((run) => run.variant === leastInbox)
   if (leastRuns.length > 0) {
     // Both by CPU time per request, as inboxToDurableFloor: the baseline's µs over the variant's.
