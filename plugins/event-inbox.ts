@@ -69,6 +69,7 @@ const eventInbox: FastifyPluginAsync<EventInboxOptions> = async (fastify, opts) 
     stop: async (graceMs) => await inbox?.stop(graceMs),
     stoppingAfterError: (error) => inbox?.stoppingAfterError(error) ?? null,
     saturatedSince: () => inbox?.saturatedSince() ?? null,
+    unrecordedEndsSince: () => inbox?.unrecordedEndsSince() ?? null,
     store
   })
   function started (): EventInbox {

@@ -62,14 +62,19 @@ const readiness: FastifyPluginAsync = async (fastify) => {
       }
     }
     // Runs end at HANDLER_TIMEOUT_MS, so slots busy for longer than that mean runs that cannot end.
-    const saturatedSince = fastify.eventInbox.saturatedSince()
+    // A slot frees when its handler ends; an end the store has not recorded in as long is stuck too
+    // (the store takes deliveries but not ends), and the event runs again once its lease runs out.
     const timeoutMs = fastify.config.HANDLER_TIMEOUT_MS
-    const slotsStuck = saturatedSince !== null && Date.now() - saturatedSince > timeoutMs
+    const stuck = (since: number | null): boolean => since !== null && Date.now() - since > timeoutMs
+    const slotsStuck = stuck(fastify.eventInbox.saturatedSince())
+    const endsStuck = stuck(fastify.eventInbox.unrecordedEndsSince())
     const slots = slotsStuck
       ? `unavailable: all ${fastify.config.WORKER_CONCURRENCY} handler slots busy for more than HANDLER_TIMEOUT_MS (${timeoutMs} ms)`
-      : 'free'
+      : endsStuck
+        ? `unavailable: a handler's end has waited more than HANDLER_TIMEOUT_MS (${timeoutMs} ms) to be recorded in the store`
+        : 'free'
     return {
-      ready: storeReady && !slotsStuck && !shuttingDown,
+      ready: storeReady && !slotsStuck && !endsStuck && !shuttingDown,
       checks: { store: storeState, handlers: fastify.stripeHandlers.types.length, slots, shuttingDown }
     }
   })

@@ -26,6 +26,8 @@ export interface EventInbox {
   stoppingAfterError: (error: unknown) => string | null
   /** Since when every handler slot has been busy (ms since the epoch); null while one is free or without workers. */
   saturatedSince: () => number | null
+  /** Since when the oldest handler end not yet recorded in the store has waited (ms since the epoch); null while none waits or without a store. */
+  unrecordedEndsSince: () => number | null
   readonly store: HealthTrackedStore | null
 }
 

@@ -130,11 +130,17 @@ function runHandler (context: AttemptContext, run: Run, parsed: RoutedEvent, log
   return { outcome: run.controller.settleFirst(handled), cleanUp: () => { clearTimeout(timer) } }
 }
 
+/**
+ * Runs `event`'s handler once under the claim it was stored or claimed with, and records the attempt.
+ * `onHandlerEnd` is called once the handler has settled (or was cut short), before its end is
+ * recorded: the queue frees the run's slot then, not after the store's commit.
+ */
 export async function runAttempt (
   context: AttemptContext,
   event: StoredEvent,
   parsed: RoutedEvent,
-  log: FastifyBaseLogger
+  log: FastifyBaseLogger,
+  onHandlerEnd?: () => void
 ): Promise<AttemptReport> {
   const startedAt = Date.now()
   const ids = { eventId: event.id, eventType: event.type }
@@ -175,6 +181,7 @@ export async function runAttempt (
     } finally {
       cleanUp()
     }
+    onHandlerEnd?.()
     const finishedAt = Date.now()
     const outcome: AttemptOutcome = result.status === 'pending' || result.status === 'failed' ? 'failed' : result.status
     context.observer.observeAttempt(event.type, outcome, (finishedAt - startedAt) / 1000)

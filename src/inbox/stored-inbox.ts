@@ -72,6 +72,7 @@ export function createStoredInbox (
       return run.eventId
     },
     saturatedSince: worker.saturatedSince,
+    unrecordedEndsSince: worker.unrecordedEndsSince,
     store
   }
 }

@@ -26,6 +26,7 @@ export function createStorelessInbox (handlers: StripeHandlers, { livemode, obse
     stop: async () => {},
     stoppingAfterError: () => null,
     saturatedSince: () => null,
+    unrecordedEndsSince: () => null,
     store: null
   }
 }
