@@ -129,7 +129,10 @@ test('a validly signed body that is not a Stripe event is a 400', async (t) => {
     ['a numeric id', JSON.stringify({ ...event, id: 42 }), 'NOT_A_STRIPE_EVENT'],
     ['no data.object', JSON.stringify({ ...event, data: {} }), 'NOT_A_STRIPE_EVENT'],
     ['a thin event', JSON.stringify({ id: 'evt_test_65R', object: 'v2.core.event', type: 'v1.billing.meter.error_report_triggered' }), 'THIN_EVENT_NOT_SUPPORTED'],
-    ['a __proto__ key', '{"id":"evt_1","type":"customer.created","data":{"object":{}},"__proto__":{"polluted":true}}', 'INVALID_JSON']
+    ['a __proto__ key', '{"id":"evt_1","type":"customer.created","data":{"object":{}},"__proto__":{"polluted":true}}', 'INVALID_JSON'],
+    // No key is written out: the \u escapes alone send the body to secure-json-parse.
+    ['a __proto__ key written with \\u escapes', '{"id":"evt_1","type":"customer.created","data":{"object":{}},"\\u005f_proto__":{"polluted":true}}', 'INVALID_JSON'],
+    ['a constructor.prototype key written with \\u escapes', '{"id":"evt_1","type":"customer.created","data":{"object":{}},"\\u0063onstructor":{"prototype":{"polluted":true}}}', 'INVALID_JSON']
   ]
   for (const [name, body, code] of bodies) {
     const response = await deliver(app, body)
@@ -138,6 +141,9 @@ test('a validly signed body that is not a Stripe event is a 400', async (t) => {
   }
   t.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype was polluted')
   t.equal((await deliver(app, event)).statusCode, 200, 'the next valid delivery succeeds')
+  // A \u escape in a value (a name with an accent) is parsed by secure-json-parse, and accepted.
+  const accented = JSON.stringify({ ...event, id: 'evt_accented_name' }).replace('"data":', '"description":"Ren\\u00e9e","data":')
+  t.equal((await deliver(app, accented)).statusCode, 200, 'a body with a \\u escape in a value is accepted')
 })
 
 test('empty, oversized and non-JSON bodies are refused as client faults', async (t) => {
