@@ -63,7 +63,8 @@ const readiness: FastifyPluginAsync = async (fastify) => {
     }
     // Runs end at HANDLER_TIMEOUT_MS, so slots busy for longer than that mean runs that cannot end.
     // A slot frees when its handler ends; an end the store has not recorded in as long is stuck too
-    // (the store takes deliveries but not ends), and the event runs again once its lease runs out.
+    // (the store takes deliveries but not ends): its lease is kept while it is retried, but it
+    // runs again if the instance stops first.
     const timeoutMs = fastify.config.HANDLER_TIMEOUT_MS
     const stuck = (since: number | null): boolean => since !== null && Date.now() - since > timeoutMs
     const slotsStuck = stuck(fastify.eventInbox.saturatedSince())

@@ -70,9 +70,11 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
   const slotStarts = new Map<Promise<void>, number>()
   // Runs whose handler has ended, by when, while their end waits for the store.
   const unrecordedEnds = new Map<Promise<void>, number>()
-  // Past this many unrecorded ends (a store that takes deliveries but not ends), no new event is
-  // taken into memory or claimed: a run's end, not its handler, is then what holds the instance up.
-  const unrecordedEndLimit = 8 * options.concurrency
+  // From this many unrecorded ends on (a store that takes deliveries but not ends), no new event is
+  // taken into memory or claimed; the runs already taken still end. Room for one commit's ends under
+  // load (about one per connection), and no more: an end not recorded when the instance stops or
+  // dies leaves its event to run again, so this bounds how many a broken store can expose.
+  const unrecordedEndLimit = 4 * options.concurrency
   let reserved = 0
   let stopped = false
   // Whether due events may be waiting in the store.
@@ -118,7 +120,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
     // The slot frees for the backlog's next event, else for a claim: once the handler ends, or with
     // the run's end when it ended before its handler ran.
     const freeSlot = (): void => {
-      if (!slotStarts.delete(work)) return
+      if (!slotStarts.delete(work) || stopped) return
       const next = backlog.shift()
       if (next !== undefined) track(next.event, next.parsed)
       else if (maybeDue) claimIfFree()
@@ -286,7 +288,10 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
 
   function runReserved (event: StoredEvent, parsed: RoutedEvent): void {
     reserved--
-    if (slotStarts.size < options.concurrency && !stopped) track(event, parsed)
+    // Stored claimed after a stop began: not run here. Its lease is given back with the others' (or
+    // runs out), and the event runs in the next worker to claim it.
+    if (stopped) return
+    if (slotStarts.size < options.concurrency) track(event, parsed)
     else backlog.push({ event, parsed })
   }
 

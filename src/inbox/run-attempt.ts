@@ -181,8 +181,9 @@ export async function runAttempt (
     } finally {
       cleanUp()
     }
-    onHandlerEnd?.()
+    // Read first: the slot freed below may start the next run at once, and its time is not this run's.
     const finishedAt = Date.now()
+    onHandlerEnd?.()
     const outcome: AttemptOutcome = result.status === 'pending' || result.status === 'failed' ? 'failed' : result.status
     context.observer.observeAttempt(event.type, outcome, (finishedAt - startedAt) / 1000)
     const attempt = { eventId: event.id, attempt: event.attempts, worker: event.leaseOwner ?? '', startedAt, finishedAt, outcome, error: 'error' in result ? result.error : null }
