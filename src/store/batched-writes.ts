@@ -191,6 +191,20 @@ function planFinishes (finishes: Finish[]): Planned {
 }
 
 /**
+ * `writes` in the order of their events' ids (a stable sort: copies of one id keep their order). Two
+ * batches committing at once (PostgreSQL) that insert or settle the same ids then wait for each other
+ * in the same order, never each for the other (a deadlock, which would fail one batch).
+ */
+function inEventIdOrder<W> (writes: W[], eventId: (write: W) => string): W[] {
+  if (writes.length < 2) return writes
+  return writes.sort((a, b) => {
+    const x = eventId(a)
+    const y = eventId(b)
+    return x < y ? -1 : x > y ? 1 : 0
+  })
+}
+
+/**
  * The batcher of the store's hot writes. Within a batch's transaction: inserts, ends of attempts,
  * records of deliveries, then claims, so that a claim sees the slots and the events of its batch.
  */
@@ -204,29 +218,28 @@ export function createBatchedWrites (client: SqlClient): BatchedWrites {
   }
 
   const batcher: WriteBatcher<Write, WriteAnswer> = createWriteBatcher(async (writes: Write[]) => {
-    const inserts = writes.filter((write): write is Insert => write.kind === 'insert')
-    const finishes = writes.filter((write): write is Finish => write.kind === 'finish')
+    const inserts = inEventIdOrder(writes.filter((write): write is Insert => write.kind === 'insert'), (write) => write.event.id)
+    const finishes = inEventIdOrder(writes.filter((write): write is Finish => write.kind === 'finish'), (write) => write.attempt.eventId)
     const records = writes.filter((write): write is RecordDelivery => write.kind === 'delivery')
     const claims = writes.filter((write): write is Claim => write.kind === 'claim')
     // A repeated id in a later chunk finds the earlier chunk's row: a duplicate, as within one chunk.
     // Inserts first: a finish never concerns an event inserted in the same batch, but order is cheap to keep.
+    const groups: Write[][] = [inserts, finishes, records]
     const plans = [planInChunks(inserts, planInserts), planInChunks(finishes, planFinishes), planInChunks(records, planDeliveries)]
     const claimStatements = claims.map(({ statement }) => statement)
     const rows = await client.transaction([...plans.flatMap((plan) => plan.statements), ...claimStatements])
+    // Each write's answer, found by the write itself: the groups are no longer in the writes' order.
+    const answerOf = new Map<Write, WriteAnswer>()
     let offset = 0
-    const [insertAnswers = [], finishAnswers = [], recordAnswers = []] = plans.map((plan) => {
+    plans.forEach((plan, group) => {
       const own = rows.slice(offset, offset + plan.statements.length)
       offset += plan.statements.length
-      return plan.answer(own)
+      const answers = plan.answer(own)
+      groups[group]?.forEach((write, index) => answerOf.set(write, answers[index] === true))
     })
-    const claimAnswers = rows.slice(offset)
-    const next = { insert: 0, finish: 0, delivery: 0, claim: 0 }
-    const answers: Record<Write['kind'], WriteAnswer[]> = { insert: insertAnswers, finish: finishAnswers, delivery: recordAnswers, claim: claimAnswers }
-    return writes.map((write) => {
-      const answer = answers[write.kind][next[write.kind]++]
-      return write.kind === 'claim' ? answer ?? [] : answer === true
-    })
-  }, 500)
+    claims.forEach((write, index) => answerOf.set(write, rows[offset + index] ?? []))
+    return writes.map((write) => answerOf.get(write) ?? (write.kind === 'claim' ? [] : false))
+  }, 500, client.dialect.writeBatchesInFlight)
   return {
     add: (write) => batcher.add(write) as Promise<boolean>,
     claim: (statement) => batcher.add({ kind: 'claim', statement }) as Promise<SqlRow[]>

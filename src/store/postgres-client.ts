@@ -11,7 +11,9 @@ const postgresDialect: SqlDialect = {
   skipLocked: 'FOR UPDATE SKIP LOCKED',
   clusteredTable: '',
   // Replicas starting together migrate one at a time; the lock ends with the transaction.
-  migrationLock: 'SELECT pg_advisory_xact_lock(4242424242)'
+  migrationLock: 'SELECT pg_advisory_xact_lock(4242424242)',
+  // Three against one: 3,637 to 4,371 deliveries a second in the suite (2 rounds each, issue 17).
+  writeBatchesInFlight: 3
 }
 
 // Timestamps are milliseconds in BIGINT columns; they fit a JavaScript number exactly.

@@ -21,6 +21,13 @@ export interface SqlDialect {
   clusteredTable: string
   /** A statement that serialises schema migrations across replicas, or null. */
   migrationLock: string | null
+  /**
+   * How many batches of the store's hot writes (batched-writes.ts) may be committing at once. SQLite
+   * has one writer and a synchronous driver: 1. On PostgreSQL a batch spends most of its time waiting
+   * for its commit's WAL flush; the next batch is sent meanwhile, and the server flushes the commits
+   * that are ready together.
+   */
+  writeBatchesInFlight: number
 }
 
 export interface SqlClient {

@@ -14,7 +14,8 @@ const sqliteDialect: SqlDialect = {
   booleanType: 'INTEGER',
   skipLocked: '',
   clusteredTable: ' WITHOUT ROWID',
-  migrationLock: null
+  migrationLock: null,
+  writeBatchesInFlight: 1
 }
 
 type SqliteValue = Exclude<SqlValue, boolean>

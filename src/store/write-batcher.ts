@@ -1,6 +1,6 @@
 // Coalesces writes that arrive in the same turn of the event loop into one transaction: under load,
 // one commit (one WAL append, one fsync on PostgreSQL) serves many deliveries instead of one each.
-// While a batch is being written, new writes queue up and go together in the next one.
+// While `maxInFlight` batches are being written, new writes queue up and go together in the next one.
 
 export type FlushBatch<Item, Result> = (items: Item[]) => Promise<Result[]>
 
@@ -14,15 +14,19 @@ interface Waiting<Item, Result> {
   reject: (error: unknown) => void
 }
 
-export function createWriteBatcher<Item, Result> (flush: FlushBatch<Item, Result>, maxBatch: number): WriteBatcher<Item, Result> {
+/**
+ * A batcher whose batches hold at most `maxBatch` items and are flushed by `flush`, at most
+ * `maxInFlight` at once (each its own transaction: they commit in any order).
+ */
+export function createWriteBatcher<Item, Result> (flush: FlushBatch<Item, Result>, maxBatch: number, maxInFlight = 1): WriteBatcher<Item, Result> {
   let queue: Array<Waiting<Item, Result>> = []
   let scheduled = false
-  let writing = false
+  let writing = 0
 
   async function write (): Promise<void> {
     scheduled = false
-    if (writing || queue.length === 0) return
-    writing = true
+    if (writing >= maxInFlight || queue.length === 0) return
+    writing++
     const batch = queue.slice(0, maxBatch)
     queue = queue.slice(maxBatch)
     try {
@@ -32,7 +36,7 @@ export function createWriteBatcher<Item, Result> (flush: FlushBatch<Item, Result
       // One failed transaction fails every write in it: none of them was stored.
       batch.forEach((waiting) => waiting.reject(error))
     } finally {
-      writing = false
+      writing--
       if (queue.length > 0) schedule()
     }
   }

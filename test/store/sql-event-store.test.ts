@@ -114,6 +114,21 @@ for (const [backend, open] of Object.entries(backends)) {
     t.ok((await store.get('evt_batch_119'))?.payload.equals(newEvent('evt_batch_119').payload))
   })
 
+  test(`${backend}: batches committing at once (PostgreSQL) that insert the same ids in opposite orders all answer, each id stored once`, async (t) => {
+    const store = await ready(t, open)
+    if (store === null) return
+    const ids = Array.from({ length: 150 }, (_, index) => `evt_overlap_${String(index).padStart(3, '0')}`)
+    // One turn's inserts, then the next turn's, the same ids reversed: on PostgreSQL the second batch
+    // is sent while the first commits, and waits on the first's rows.
+    const first = ids.map(async (id) => await store.insert(newEvent(id), { status: 'pending' }))
+    await new Promise((resolve) => setImmediate(resolve))
+    const second = [...ids].reverse().map(async (id) => await store.insert(newEvent(id), { status: 'pending' }))
+    const [firstAnswers, secondAnswers] = await Promise.all([Promise.all(first), Promise.all(second)])
+    t.same(firstAnswers, Array(ids.length).fill(true), 'the first batch stores every id')
+    t.same(secondAnswers, Array(ids.length).fill(false), 'the second finds each a duplicate, and fails none')
+    t.equal((await store.countByStatus()).pending, ids.length)
+  })
+
   test(`${backend}: a claim is atomic: of many concurrent claimers, one wins`, async (t) => {
     const store = await ready(t, open)
     if (store === null) return
