@@ -2,21 +2,16 @@
 // HANDLER_TIMEOUT_MS to be recorded (stuck behind another session's table lock on a PostgreSQL
 // schema of the test's own), /readyz is 503 and says why; once the end is recorded, 200. (Every slot
 // busy with a hung handler is runs-hang.test.ts's.)
-import { join } from 'node:path'
 import pg from 'pg'
 import { test } from 'tap'
-import { buildApp, deliver, temporaryDir } from '../helper.js'
-import { freshPostgresSchema } from '../helpers/postgres.js'
-import { effectEvent, reportFigures, sideEffectsHandlers, waitFor } from '../helpers/runs-kit.js'
+import { deliver } from '../helper.js'
+import { firstUnreadyBody, oneSlotPostgresApp } from '../helpers/one-slot-postgres.js'
+import { effectEvent, reportFigures, waitFor } from '../helpers/runs-kit.js'
 
 test('a run\'s end unrecorded past HANDLER_TIMEOUT_MS: /readyz is 503 with the reason, and 200 once it is recorded', async (t) => {
-  const url = await freshPostgresSchema(t)
-  if (url === null) return
-  const effectsFile = join(temporaryDir(t), 'effects')
-  const { app } = await buildApp(t, {
-    env: { DATABASE_URL: url, WORKER_CONCURRENCY: '1', HANDLER_TIMEOUT_MS: '300', POLL_INTERVAL_MS: '50' },
-    handlersDir: sideEffectsHandlers
-  })
+  const setUp = await oneSlotPostgresApp(t)
+  if (setUp === null) return
+  const { url, app, effectsFile } = setUp
   const locker = new pg.Client({ connectionString: url })
   await locker.connect()
   t.teardown(async () => { await locker.query('ROLLBACK').catch(() => {}); await locker.end() })
@@ -31,14 +26,10 @@ test('a run\'s end unrecorded past HANDLER_TIMEOUT_MS: /readyz is 503 with the r
   t.equal(delivered.statusCode, 200)
   const lockedAt = Date.now()
 
-  let unready: { statusCode: number, body: string } | undefined
-  t.ok(await waitFor(async () => {
-    const readyz = await app.inject({ method: 'GET', url: '/readyz' })
-    if (readyz.statusCode === 503) unready = { statusCode: readyz.statusCode, body: readyz.body }
-    return unready !== undefined
-  }, 3000), '/readyz turns 503')
+  const unready = await firstUnreadyBody(app)
+  t.not(unready, undefined, '/readyz turns 503')
   const unreadyAfterMs = Date.now() - lockedAt
-  t.match(JSON.parse(unready?.body ?? '{}'), { slots: 'unavailable: a handler\'s end has waited more than HANDLER_TIMEOUT_MS (300 ms) to be recorded in the store' })
+  t.match(unready, { slots: 'unavailable: a handler\'s end has waited more than HANDLER_TIMEOUT_MS (300 ms) to be recorded in the store' })
   t.ok(unreadyAfterMs >= 250, `not before the timeout (${unreadyAfterMs} ms)`)
 
   await locker.query('ROLLBACK')

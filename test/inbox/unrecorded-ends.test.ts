@@ -3,25 +3,20 @@
 // runs go on, but only up to 4 × WORKER_CONCURRENCY ends waiting for the store. Past that, deliveries
 // are stored pending and nothing more runs; /readyz says why. Once the store takes the ends again,
 // every event ends handled, each once by its handler's own side effect.
-import { join } from 'node:path'
 import pg from 'pg'
 import { test } from 'tap'
-import { buildApp, deliver, temporaryDir } from '../helper.js'
-import { freshPostgresSchema } from '../helpers/postgres.js'
+import { deliver } from '../helper.js'
+import { firstUnreadyBody, oneSlotPostgresApp } from '../helpers/one-slot-postgres.js'
 import { handledTwice, sideEffectCounts } from '../helpers/side-effects.js'
-import { allSettled, countAnswer, effectEvent, reportFigures, sideEffectsHandlers, waitFor } from '../helpers/runs-kit.js'
+import { allSettled, countAnswer, effectEvent, reportFigures, waitFor } from '../helpers/runs-kit.js'
 
 // WORKER_CONCURRENCY 1: four ends may wait.
 const endLimit = 4
 
 test('ends refused by the store: runs stop at the limit of unrecorded ends, and every event is handled once when they are taken again', async (t) => {
-  const url = await freshPostgresSchema(t)
-  if (url === null) return
-  const effectsFile = join(temporaryDir(t), 'effects')
-  const { app } = await buildApp(t, {
-    env: { DATABASE_URL: url, WORKER_CONCURRENCY: '1', HANDLER_TIMEOUT_MS: '300', POLL_INTERVAL_MS: '50' },
-    handlersDir: sideEffectsHandlers
-  })
+  const setUp = await oneSlotPostgresApp(t)
+  if (setUp === null) return
+  const { url, app, effectsFile } = setUp
   const store = app.eventInbox.store
   if (store === null) throw new Error('no store')
   const admin = new pg.Client({ connectionString: url })
@@ -50,13 +45,9 @@ test('ends refused by the store: runs stop at the limit of unrecorded ends, and 
   for (const id of ids.slice(endLimit)) {
     t.match(await store.get(id), { status: 'pending', attempts: 0 }, `${id} is stored pending, not run, past the limit`)
   }
-  let unready: { statusCode: number, body: string } | undefined
-  t.ok(await waitFor(async () => {
-    const readyz = await app.inject({ method: 'GET', url: '/readyz' })
-    if (readyz.statusCode === 503) unready = readyz
-    return unready !== undefined
-  }, 3000), '/readyz turns 503 while the ends wait')
-  t.match(JSON.parse(unready?.body ?? '{}'), { slots: 'unavailable: a handler\'s end has waited more than HANDLER_TIMEOUT_MS (300 ms) to be recorded in the store' })
+  const unready = await firstUnreadyBody(app)
+  t.not(unready, undefined, '/readyz turns 503 while the ends wait')
+  t.match(unready, { slots: 'unavailable: a handler\'s end has waited more than HANDLER_TIMEOUT_MS (300 ms) to be recorded in the store' })
 
   await admin.query('DROP TRIGGER refuse_attempts ON stripe_event_attempts')
   t.ok(await waitFor(async () => await allSettled(store, ids), 15_000), 'every event ends settled once the store takes ends again')
