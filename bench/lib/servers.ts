@@ -17,7 +17,7 @@ import { benchSecret } from './wrk.js'
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url))
 export const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
-export type ServerKind = 'bare-fastify' | 'express-sample' | 'express-sqlite' | 'fastify-recipe' | 'verify-floor' | 'durable-floor' | 'router'
+export type ServerKind = 'bare-fastify' | 'express-sample' | 'fastify-recipe' | 'verify-floor' | 'router'
 
 export interface ServerSpec {
   kind: ServerKind
@@ -107,8 +107,6 @@ const commands: Record<ServerKind, string[]> = {
   'express-sample': ['--import', 'tsx', 'bench/reference/express-sample.ts'],
   'fastify-recipe': ['--import', 'tsx', 'bench/reference/fastify-raw-body-construct-event.ts'],
   'verify-floor': ['--import', 'tsx', 'bench/reference/verify-floor.ts'],
-  'durable-floor': ['--import', 'tsx', 'bench/reference/durable-floor.ts'],
-  'express-sqlite': ['--import', 'tsx', 'bench/reference/express-sqlite.ts'],
   router: ['dist/src/server.js']
 }
 
