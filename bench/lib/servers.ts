@@ -1,5 +1,5 @@
-// The servers under test, each a child process pinned to core 1: the router as built (dist/), and
-// the reference servers it is compared with.
+// The servers under test, each a child process pinned to core 1: the router as built (dist/), started
+// as `npm start` starts it, and the reference servers it is compared with.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -12,6 +12,7 @@ import type { SqlClient } from '../../src/store/sql-client.js'
 import { createSqlEventStore } from '../../src/store/sql-event-store.js'
 import { openSqliteClient } from '../../src/store/sqlite-client.js'
 import { createScratchSchema } from '../../test/helpers/postgres.js'
+import { startArguments } from './start-command.js'
 import { benchSecret } from './wrk.js'
 
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url))
@@ -29,6 +30,8 @@ export interface ServerSpec {
   env?: Record<string, string>
   /** Flags for node before the script, e.g. ['--cpu-prof', '--cpu-prof-dir', dir]. */
   nodeFlags?: string[]
+  /** For the router: npm start's node flags to leave out (e.g. ['--single-threaded-gc']), to measure what one changes. */
+  withoutStartFlags?: string[]
 }
 
 export interface RunningServer {
@@ -107,7 +110,8 @@ const commands: Record<ServerKind, string[]> = {
   'express-sample': ['--import', 'tsx', 'bench/reference/express-sample.ts'],
   'fastify-recipe': ['--import', 'tsx', 'bench/reference/fastify-raw-body-construct-event.ts'],
   'verify-floor': ['--import', 'tsx', 'bench/reference/verify-floor.ts'],
-  router: ['dist/src/server.js']
+  // As it ships: npm start's command, flags included.
+  router: startArguments(projectRoot)
 }
 
 export async function startServer (spec: ServerSpec): Promise<RunningServer> {
@@ -115,7 +119,8 @@ export async function startServer (spec: ServerSpec): Promise<RunningServer> {
   const schema = spec.env?.EVENT_STORE === 'postgres' ? await createScratchSchema(databaseUrl, 'router_bench') : null
   const port = await freePort()
   const startedAt = performance.now()
-  const child = spawn('taskset', ['-c', '1', process.execPath, ...(spec.nodeFlags ?? []), ...commands[spec.kind]], {
+  const command = commands[spec.kind].filter((arg) => !(spec.withoutStartFlags ?? []).includes(arg))
+  const child = spawn('taskset', ['-c', '1', process.execPath, ...(spec.nodeFlags ?? []), ...command], {
     cwd: projectRoot,
     env: {
       ...process.env,
