@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { StoredEvent } from '../store/event-store.js'
 import { lazyChildLogger } from '../logging/lazy-child-logger.js'
 import { describeStoreError, storeErrorFields } from '../store/store-health.js'
+import { LinkedSet } from './linked-set.js'
 import { runAttempt, type AttemptContext } from './run-attempt.js'
 import { RunReleasedError, StoppedAfterErrorError } from './run-aborts.js'
 import type { RoutedEvent } from '../delivery/routed-event.js'
@@ -53,6 +54,16 @@ const recordAfterAbortMs = 3_000
 const dayMs = 24 * 60 * 60 * 1000
 const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
 
+/** A run of this instance from its start until its end is recorded. */
+interface TrackedRun {
+  /** Settles once the run's end is recorded (or given up); null only while the run is being started. */
+  work: Promise<void> | null
+  /** When the run took its slot, until its handler ends; then null. */
+  slotHeldSince: number | null
+  /** When its handler ended, while that end waits for the store; else null. */
+  endedAt: number | null
+}
+
 /** An event stored claimed by this instance, waiting in memory for a free slot. */
 interface ClaimedInMemory {
   event: StoredEvent
@@ -60,16 +71,16 @@ interface ClaimedInMemory {
 }
 
 export function startEventWorker (context: AttemptContext, options: WorkerHooks, log: FastifyBaseLogger): EventWorker {
-  // Every run of this instance until its end is recorded (or given up): what a stop waits for.
-  const running = new Set<Promise<void>>()
+  // Every run of this instance until its end is recorded (or given up): what a stop waits for. A
+  // list, not a Set or Map (see linked-set.ts).
+  const running = new LinkedSet<TrackedRun>()
   // A slot is held from a run's start until its handler ends, not until the store records that end:
   // held through the next commit as well, 32 slots took 32 events per commit while 50 connections
   // brought 50, and the rest went through the store (a pending insert, a claim, a read of the payload,
   // a second parse): 36 % of events under the suite's load, and a major GC every half second.
-  // When each slot's current run started: the newest is how long the slots have all been busy.
-  const slotStarts = new Map<Promise<void>, number>()
-  // Runs whose handler has ended, by when, while their end waits for the store.
-  const unrecordedEnds = new Map<Promise<void>, number>()
+  let slotsHeld = 0
+  // Runs whose handler has ended while their end waits for the store.
+  let unrecordedEnds = 0
   // From this many unrecorded ends on (a store that takes deliveries but not ends), no new event is
   // taken into memory or claimed; the runs already taken still end. Room for one commit's ends under
   // load (about one per connection), and no more: an end not recorded when the instance stops or
@@ -79,7 +90,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
   let stopped = false
   // Whether due events may be waiting in the store.
   let maybeDue = true
-  const busy = (): number => slotStarts.size + reserved
+  const busy = (): number => slotsHeld + reserved
   // Events stored claimed while every slot was busy, run in order as slots free: under load most
   // deliveries arrive while the slots are taken, and left pending, each cost a claim, a read of its
   // payload and a second parse. As many as there are slots: beyond that, they are stored pending.
@@ -87,7 +98,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
   // leaves them to releaseLeases.
   const backlog: ClaimedInMemory[] = []
   const taken = (): number => busy() + backlog.length
-  const takesMore = (): boolean => !stopped && unrecordedEnds.size < unrecordedEndLimit
+  const takesMore = (): boolean => !stopped && unrecordedEnds < unrecordedEndLimit
   let claiming = false
   let claimAgain = false
   let lastPrune = 0
@@ -111,37 +122,48 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
   function track (event: StoredEvent, parsed?: RoutedEvent): void {
     // Still running (or recording its end) here, and claimed again once its lease ran out: the run
     // goes on under the new claim rather than starting a second one.
-    const current = context.runs.get(event.id)
+    const current = context.runs.findLast((run) => run.eventId === event.id)
     if (current !== undefined) {
       current.lease = event.leaseOwner ?? current.lease
       log.warn({ eventId: event.id, attempt: event.attempts }, 'Re-claimed an event this instance is still running or recording; its run keeps the new lease')
       return
     }
+    const tracked: TrackedRun = { work: null, slotHeldSince: Date.now(), endedAt: null }
+    slotsHeld++
     // The slot frees for the backlog's next event, else for a claim: once the handler ends, or with
     // the run's end when it ended before its handler ran.
     const freeSlot = (): void => {
-      if (!slotStarts.delete(work) || stopped) return
+      if (tracked.slotHeldSince === null) return
+      tracked.slotHeldSince = null
+      slotsHeld--
+      if (stopped) return
       const next = backlog.shift()
       if (next !== undefined) track(next.event, next.parsed)
       else if (maybeDue) claimIfFree()
     }
     const handlerEnded = (): void => {
-      unrecordedEnds.set(work, Date.now())
+      if (tracked.endedAt === null) {
+        tracked.endedAt = Date.now()
+        unrecordedEnds++
+      }
       freeSlot()
     }
     // One then, not catch and finally: a promise less per run.
     const ended = (): void => {
-      running.delete(work)
-      // Back under the limit of unrecorded ends: events waiting in the store may be claimed again.
-      if (unrecordedEnds.delete(work) && unrecordedEnds.size === unrecordedEndLimit - 1 && maybeDue) claimIfFree()
+      running.delete(entry)
+      if (tracked.endedAt !== null) {
+        tracked.endedAt = null
+        unrecordedEnds--
+        // Back under the limit of unrecorded ends: events waiting in the store may be claimed again.
+        if (unrecordedEnds === unrecordedEndLimit - 1 && maybeDue) claimIfFree()
+      }
       freeSlot()
     }
-    const work: Promise<void> = handle(event, parsed ?? JSON.parse(event.payload.toString('utf8')) as RoutedEvent, handlerEnded).then(ended, (error: unknown) => {
+    const entry = running.add(tracked)
+    tracked.work = handle(event, parsed ?? JSON.parse(event.payload.toString('utf8')) as RoutedEvent, handlerEnded).then(ended, (error: unknown) => {
       log.error({ eventId: event.id, ...storeErrorFields(error) }, 'Could not record an attempt; the lease will expire and the event will be retried')
       ended()
     })
-    running.add(work)
-    slotStarts.set(work, Date.now())
   }
 
   // The claim-time sweep: an event with a successful run in its history (one fenced by a newer
@@ -237,7 +259,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
   async function waitForRuns (ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined
     const over = new Promise((resolve) => { timer = setTimeout(resolve, ms) })
-    await Promise.race([Promise.allSettled([...running]), over])
+    await Promise.race([Promise.allSettled(running.values().map((tracked) => tracked.work)), over])
     clearTimeout(timer)
   }
 
@@ -267,13 +289,16 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
     if (released > 0) log.warn({ released }, `Released ${released} events whose handlers did not finish in time; they will be retried`)
   }
 
+  // Both read by the readiness probe, not per event: they walk the runs.
   function saturatedSince (): number | null {
     if (busy() < options.concurrency || reserved > 0) return null
-    return Math.max(...slotStarts.values())
+    return Math.max(...running.values().flatMap((tracked) => tracked.slotHeldSince ?? []))
   }
 
-  // Ends are added in the order handlers end: the first is the oldest.
-  const unrecordedEndsSince = (): number | null => unrecordedEnds.values().next().value ?? null
+  function unrecordedEndsSince (): number | null {
+    const ends = running.values().flatMap((tracked) => tracked.endedAt ?? [])
+    return ends.length === 0 ? null : Math.min(...ends)
+  }
 
   function reserveSlot (): boolean {
     if (!takesMore() || taken() >= 2 * options.concurrency) return false
@@ -291,7 +316,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
     // Stored claimed after a stop began: not run here. Its lease is given back with the others' (or
     // runs out), and the event runs in the next worker to claim it.
     if (stopped) return
-    if (slotStarts.size < options.concurrency) track(event, parsed)
+    if (slotsHeld < options.concurrency) track(event, parsed)
     else backlog.push({ event, parsed })
   }
 

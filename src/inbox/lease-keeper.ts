@@ -4,6 +4,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { EventStore } from '../store/event-store.js'
 import { storeErrorFields } from '../store/store-health.js'
+import { LinkedSet, type LinkedEntry } from './linked-set.js'
 
 /** A run whose lease is kept: its lease token may change (a re-claim of its own event adopts the new one). */
 export interface LeasedRun {
@@ -20,6 +21,7 @@ export interface LeaseKeeper {
 }
 
 interface Held {
+  readonly run: LeasedRun
   /** When the lease was last renewed (or a renewal last tried), in ms since the epoch. */
   renewedAt: number
   /** Since when renewals have been failing (the store is down), or null. */
@@ -27,10 +29,13 @@ interface Held {
 }
 
 export function createLeaseKeeper (store: EventStore, leaseMs: number, log: FastifyBaseLogger): LeaseKeeper {
-  const running = new Map<LeasedRun, Held>()
+  // A list, not a Map keyed by run: one entry in and out per event (see linked-set.ts).
+  const running = new LinkedSet<Held>()
   const renewEveryMs = Math.max(10, Math.floor(leaseMs / 3))
 
-  function renew (run: LeasedRun, held: Held, now: number): void {
+  function renew (entry: LinkedEntry<Held>, now: number): void {
+    const held = entry.value
+    const run = held.run
     held.renewedAt = now
     const lease = run.lease
     store.renewLease(run.eventId, lease, now + leaseMs)
@@ -42,8 +47,8 @@ export function createLeaseKeeper (store: EventStore, leaseMs: number, log: Fast
           held.failingSince = null
         }
         // A renewal that raced an adoption of a newer claim says nothing about the newer one.
-        if (renewed || running.get(run) !== held || run.lease !== lease) return
-        running.delete(run)
+        if (renewed || !running.has(entry) || run.lease !== lease) return
+        running.delete(entry)
         log.warn({ eventId: run.eventId, lease }, 'Lost the lease on an event whose handler is still running; its run is aborted and cannot settle the event')
         run.leaseLost()
       })
@@ -56,16 +61,16 @@ export function createLeaseKeeper (store: EventStore, leaseMs: number, log: Fast
 
   const timer = setInterval(() => {
     const now = Date.now()
-    for (const [run, held] of running) {
-      if (now - held.renewedAt >= renewEveryMs) renew(run, held, now)
+    for (const entry of running.entries()) {
+      if (now - entry.value.renewedAt >= renewEveryMs) renew(entry, now)
     }
   }, Math.max(5, Math.floor(renewEveryMs / 2)))
   timer.unref()
 
   return {
     hold: (run) => {
-      running.set(run, { renewedAt: Date.now(), failingSince: null })
-      return () => running.delete(run)
+      const entry = running.add({ run, renewedAt: Date.now(), failingSince: null })
+      return () => { running.delete(entry) }
     },
     stop: () => clearInterval(timer)
   }

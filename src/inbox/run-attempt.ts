@@ -8,6 +8,7 @@ import type { StripeHandlers } from '../routing/handler-router.js'
 import type { Attempt, AttemptOutcome, AttemptResult, EventStore, StoredEvent } from '../store/event-store.js'
 import type { AttemptObserver } from './attempt-observer.js'
 import type { LeaseKeeper, LeasedRun } from './lease-keeper.js'
+import type { LinkedSet } from './linked-set.js'
 import { storeErrorFields } from '../store/store-health.js'
 import { retryDelayMs, type RetryPolicy } from './retry-delay.js'
 import { HandlerTimeoutError, LazyAbortController, LeaseLostError, RunReleasedError } from './run-aborts.js'
@@ -33,8 +34,8 @@ export interface AttemptContext {
   /** Queued: failures are retried with backoff up to maxAttempts, then marked failed. Inline: marked failed at once, for Stripe to redeliver. */
   retry: RetryPolicy | null
   leases: LeaseKeeper
-  /** This instance's runs not yet ended, by event id: a re-claim of one adopts its new lease instead of running it again. */
-  runs: Map<string, Run>
+  /** This instance's runs not yet ended: a re-claim of one's event adopts its new lease instead of running it again. */
+  runs: LinkedSet<Run>
   /** The run each handler callback belongs to, so that an error thrown from a handler's own timer finds its event. */
   runScope: AsyncLocalStorage<Run>
   /** Aborted when the instance stops past its grace: an end that cannot be recorded by then is given up. */
@@ -166,7 +167,7 @@ export async function runAttempt (
       controller.abort(new LeaseLostError())
     }
   }
-  context.runs.set(event.id, run)
+  const listed = context.runs.add(run)
   const releaseLease = context.leases.hold(run)
   try {
     let result: AttemptResult
@@ -192,6 +193,6 @@ export async function runAttempt (
     return { result, error }
   } finally {
     releaseLease()
-    if (context.runs.get(event.id) === run) context.runs.delete(event.id)
+    context.runs.delete(listed)
   }
 }

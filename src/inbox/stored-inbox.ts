@@ -10,6 +10,7 @@ import { leaseToken } from '../store/event-store.js'
 import type { HealthTrackedStore } from '../store/store-health.js'
 import type { EventInbox, GuardAndObserver } from './event-inbox.js'
 import { startEventWorker, type EventWorker, type WorkerOptions } from './event-worker.js'
+import { LinkedSet } from './linked-set.js'
 import { createLeaseKeeper } from './lease-keeper.js'
 import type { RetryPolicy } from './retry-delay.js'
 import type { AttemptContext, Run } from './run-attempt.js'
@@ -44,7 +45,7 @@ export function createStoredInbox (
     handlerTimeoutMs: options.handlerTimeoutMs,
     retry: options.mode === 'queued' ? options.retry : null,
     leases: createLeaseKeeper(store, options.leaseMs, log),
-    runs: new Map(),
+    runs: new LinkedSet(),
     runScope,
     pastGrace: pastGrace.signal,
     observer: options.observer
