@@ -36,5 +36,5 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
 # The service handles SIGTERM itself (graceful shutdown); give it SHUTDOWN_GRACE_MS plus a margin:
 # docker stop --time 20, or terminationGracePeriodSeconds on Kubernetes.
 STOPSIGNAL SIGTERM
-# As npm start: V8's garbage collection on the main thread (README, "Garbage collection on one thread").
-CMD ["node", "--single-threaded-gc", "dist/src/server.js"]
+# As npm start (test/project/start-command.test.ts holds the two to each other).
+CMD ["node", "dist/src/server.js"]

@@ -184,8 +184,6 @@ if (sections.has('throughput')) {
     // The setting before FULL, as the baseline of what syncing every commit costs.
     ['router + SQLite inbox, NORMAL', { kind: 'router', env: { EVENT_STORE: 'sqlite', SQLITE_SYNCHRONOUS: 'NORMAL' } }],
     ['router + SQLite inbox', { kind: 'router', env: { EVENT_STORE: 'sqlite' } }],
-    // Without npm start's --single-threaded-gc: V8's parallel and concurrent GC threads, the node default.
-    ['router + SQLite inbox, parallel GC', { kind: 'router', env: { EVENT_STORE: 'sqlite' }, withoutStartFlags: ['--single-threaded-gc'] }],
     ['router + PostgreSQL inbox', { kind: 'router', env: { EVENT_STORE: 'postgres' } }]
   ]
   // A target whose variants were filtered out is reported as not measured, never as met.
@@ -207,8 +205,7 @@ if (sections.has('throughput')) {
     floorVsBare: ratioOf(runs, floor, bare, measure),
     floorVsExpress: ratioOf(runs, floor, 'Express sample', measure),
     verifyRouteVsFloor: ratioOf(runs, 'router, verify + route', floor, measure),
-    sqliteFullVsNormal: ratioOf(runs, 'router + SQLite inbox', 'router + SQLite inbox, NORMAL', measure),
-    singleVsParallelGc: ratioOf(runs, 'router + SQLite inbox', 'router + SQLite inbox, parallel GC', measure)
+    sqliteFullVsNormal: ratioOf(runs, 'router + SQLite inbox', 'router + SQLite inbox, NORMAL', measure)
   })
   const targets = { byThroughput: targetsBy('throughput'), byCpu: targetsBy('cpu') }
   for (const [name, measured] of [['req/s', targets.byThroughput], ['CPU per request', targets.byCpu]] as const) {
@@ -218,8 +215,7 @@ if (sections.has('throughput')) {
       `SQLite inbox ${ratio('sqliteVsBare')} bare, verify + route ${ratio('verifyRouteVsExpress')} the Express sample`,
     `  the floor (fastify-raw-body + stripe-node verifyHeader + one parse, nothing else) is ${ratio('floorVsBare')} bare and ` +
       `${ratio('floorVsExpress')} Express; the router is ${ratio('verifyRouteVsFloor')} the floor`,
-    `  the SQLite inbox syncing every commit (synchronous = FULL) is ${ratio('sqliteFullVsNormal')} the same with NORMAL`,
-    `  the SQLite inbox with GC on one thread (npm start's --single-threaded-gc) is ${ratio('singleVsParallelGc')} the same with V8's parallel GC`)
+    `  the SQLite inbox syncing every commit (synchronous = FULL) is ${ratio('sqliteFullVsNormal')} the same with NORMAL`)
   }
   const router = 'router, verify + route'
   const inbox = 'router + SQLite inbox'
@@ -238,7 +234,7 @@ if (sections.has('throughput')) {
   // The same tail ratio for the references that store before answering, in the same rounds: what
   // this machine's disk and scheduling allow the least durable receivers, beside inboxP99ToP50.
   const leastInbox = 'least durable inbox: + run, settle'
-  const tailLines = [durableFloor, leastInbox, inbox, 'router + SQLite inbox, parallel GC'].flatMap((variant) => {
+  const tailLines = [durableFloor, leastInbox, inbox].flatMap((variant) => {
     const ratios = runs.filter((run) => run.variant === variant).map((run) => run.p99Ms / run.p50Ms)
     return ratios.length === 0 ? [] : [`  ${variant.padEnd(36)} ${median(ratios).toFixed(2)} (${spread(ratios, 2)})   by round: ${ratios.map((ratio) => ratio.toFixed(1)).join(', ')}`]
   })

@@ -30,8 +30,6 @@ export interface ServerSpec {
   env?: Record<string, string>
   /** Flags for node before the script, e.g. ['--cpu-prof', '--cpu-prof-dir', dir]. */
   nodeFlags?: string[]
-  /** For the router: npm start's node flags to leave out (e.g. ['--single-threaded-gc']), to measure what one changes. */
-  withoutStartFlags?: string[]
 }
 
 export interface RunningServer {
@@ -119,8 +117,7 @@ export async function startServer (spec: ServerSpec): Promise<RunningServer> {
   const schema = spec.env?.EVENT_STORE === 'postgres' ? await createScratchSchema(databaseUrl, 'router_bench') : null
   const port = await freePort()
   const startedAt = performance.now()
-  const command = commands[spec.kind].filter((arg) => !(spec.withoutStartFlags ?? []).includes(arg))
-  const child = spawn('taskset', ['-c', '1', process.execPath, ...(spec.nodeFlags ?? []), ...command], {
+  const child = spawn('taskset', ['-c', '1', process.execPath, ...(spec.nodeFlags ?? []), ...commands[spec.kind]], {
     cwd: projectRoot,
     env: {
       ...process.env,
