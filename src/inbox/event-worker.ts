@@ -128,6 +128,9 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
       log.warn({ eventId: event.id, attempt: event.attempts }, 'Re-claimed an event this instance is still running or recording; its run keeps the new lease')
       return
     }
+    // Parsed before the run is counted: a stored payload that does not parse throws here, before a
+    // slot or a list entry is taken that nothing would give back.
+    const routed = parsed ?? JSON.parse(event.payload.toString('utf8')) as RoutedEvent
     const tracked: TrackedRun = { work: null, slotHeldSince: Date.now(), endedAt: null }
     slotsHeld++
     // The slot frees for the backlog's next event, else for a claim: once the handler ends, or with
@@ -160,7 +163,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
       freeSlot()
     }
     const entry = running.add(tracked)
-    tracked.work = handle(event, parsed ?? JSON.parse(event.payload.toString('utf8')) as RoutedEvent, handlerEnded).then(ended, (error: unknown) => {
+    tracked.work = handle(event, routed, handlerEnded).then(ended, (error: unknown) => {
       log.error({ eventId: event.id, ...storeErrorFields(error) }, 'Could not record an attempt; the lease will expire and the event will be retried')
       ended()
     })

@@ -62,7 +62,8 @@ export function createLeaseKeeper (store: EventStore, leaseMs: number, log: Fast
   const timer = setInterval(() => {
     const now = Date.now()
     for (const entry of running.entries()) {
-      if (now - entry.value.renewedAt >= renewEveryMs) renew(entry, now)
+      // Released since the copy was made: its value is gone.
+      if (running.has(entry) && now - entry.value.renewedAt >= renewEveryMs) renew(entry, now)
     }
   }, Math.max(5, Math.floor(renewEveryMs / 2)))
   timer.unref()

@@ -68,7 +68,7 @@ export class LinkedSet<T> {
     return undefined
   }
 
-  /** The entries, oldest first, as a copy: deleting while going through it is safe. */
+  /** The entries, oldest first, as a copy: deleting while going through it is safe, but a deleted entry's value is gone (check has()). */
   entries (): Array<LinkedEntry<T>> {
     const entries: Array<LinkedEntry<T>> = []
     for (let node = this.#first; node !== null; node = node.next) entries.push(node)
