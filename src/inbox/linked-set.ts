@@ -77,8 +77,6 @@ export class LinkedSet<T> {
 
   /** The values, oldest first, as a copy: deleting while going through it is safe. */
   values (): T[] {
-    const values: T[] = []
-    for (let node = this.#first; node !== null; node = node.next) values.push(node.value)
-    return values
+    return this.entries().map((entry) => entry.value)
   }
 }
