@@ -225,12 +225,9 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
       return
     }
     claiming = true
+    claimAgain = false
     ;(async () => {
-      do {
-        claimAgain = false
-        await claimWhileFree()
-      // eslint-disable-next-line no-unmodified-loop-condition -- claimIfFree() and stop() set them while this loop awaits
-      } while (claimAgain && !stopped)
+      await claimWhileFree()
       await pruneIfDue()
       if (claimFailingSince !== null) log.info({ failedForMs: Date.now() - claimFailingSince }, 'Claiming events from the store works again')
       claimFailingSince = null
@@ -239,7 +236,14 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
         if (claimFailingSince === null) log.error({ reason: describeStoreError((error as Error).cause ?? error) }, 'Could not claim events from the store; retrying at each poll')
         claimFailingSince ??= Date.now()
       })
-      .finally(() => { claiming = false })
+      .finally(() => {
+        claiming = false
+        // A slot freed or an event came in at any point of the pass, up to this line: claim again, or
+        // that wake is lost until the next poll. After a backlog's load ended, lost wakes left it to
+        // drain at two claims per poll (64 events a second with 32 slots). Not while claiming fails:
+        // every freed slot would retry a store that is down; the poll retries it.
+        if (claimAgain && claimFailingSince === null) claimIfFree()
+      })
   }
 
   const poll = setInterval(wake, options.pollIntervalMs)
