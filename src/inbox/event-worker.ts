@@ -7,6 +7,7 @@ import { describeStoreError, storeErrorFields } from '../store/store-health.js'
 import { LinkedSet } from './linked-set.js'
 import { runAttempt, type AttemptContext } from './run-attempt.js'
 import { RunReleasedError, StoppedAfterErrorError } from './run-aborts.js'
+import { UnreadablePayloadError } from './unreadable-payload.js'
 import type { RoutedEvent } from '../delivery/routed-event.js'
 
 export interface WorkerOptions {
@@ -53,6 +54,14 @@ const pruneEveryMs = 60 * 60 * 1000
 const recordAfterAbortMs = 3_000
 const dayMs = 24 * 60 * 60 * 1000
 const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
+
+function readStoredPayload (event: StoredEvent): RoutedEvent | UnreadablePayloadError {
+  try {
+    return JSON.parse(event.payload.toString('utf8')) as RoutedEvent
+  } catch (error) {
+    return new UnreadablePayloadError(event.id, error)
+  }
+}
 
 /** A run of this instance from its start until its end is recorded. */
 interface TrackedRun {
@@ -106,13 +115,15 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
   // While the store is down every poll fails the same way: one line when claiming fails, one when it works again.
   let claimFailingSince: number | null = null
 
-  async function handle (event: StoredEvent, parsed: RoutedEvent, onHandlerEnd: () => void): Promise<void> {
+  async function handle (event: StoredEvent, parsed: RoutedEvent | UnreadablePayloadError, onHandlerEnd: () => void): Promise<void> {
     // The handler's own logger adds eventId and eventType; this one adds which attempt it is.
     const attemptLog = lazyChildLogger(log, { attempt: event.attempts })
     const { result, error } = await runAttempt(context, event, parsed, attemptLog, onHandlerEnd)
     const ids = { eventId: event.id, eventType: event.type }
     if (result === null) return
-    if (result.status === 'pending') {
+    if (error instanceof UnreadablePayloadError) {
+      attemptLog.error({ ...ids, ...storeErrorFields(error) }, `The stored payload of ${event.id} does not parse; the event is marked failed without running its handler`)
+    } else if (result.status === 'pending') {
       attemptLog.warn({ ...ids, ...storeErrorFields(error), retryAt: new Date(result.nextAttemptAt).toISOString() }, `Handler for ${event.type} failed; will retry`)
     } else if (result.status === 'failed') {
       attemptLog.error({ ...ids, ...storeErrorFields(error) }, `Handler for ${event.type} failed ${event.attempts - event.attemptsAtRequeue} times; the event is marked failed`)
@@ -128,9 +139,9 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
       log.warn({ eventId: event.id, attempt: event.attempts }, 'Re-claimed an event this instance is still running or recording; its run keeps the new lease')
       return
     }
-    // Parsed before the run is counted: a stored payload that does not parse throws here, before a
-    // slot or a list entry is taken that nothing would give back.
-    const routed = parsed ?? JSON.parse(event.payload.toString('utf8')) as RoutedEvent
+    // A stored payload that does not parse still takes a run: its attempt is recorded failed, so the
+    // event leaves the queue, and the rest of its claim's batch runs (a throw here abandoned them).
+    const routed = parsed ?? readStoredPayload(event)
     const tracked: TrackedRun = { work: null, slotHeldSince: Date.now(), endedAt: null }
     slotsHeld++
     // The slot frees for the backlog's next event, else for a claim: once the handler ends, or with

@@ -13,6 +13,7 @@ import { storeErrorFields } from '../store/store-health.js'
 import { retryDelayMs, type RetryPolicy } from './retry-delay.js'
 import { HandlerTimeoutError, LazyAbortController, LeaseLostError, RunReleasedError } from './run-aborts.js'
 import type { RoutedEvent } from '../delivery/routed-event.js'
+import { UnreadablePayloadError } from './unreadable-payload.js'
 
 /** One run of a handler in this instance, from its start until its end is recorded (or given up). */
 export interface Run extends LeasedRun {
@@ -133,13 +134,15 @@ function runHandler (context: AttemptContext, run: Run, parsed: RoutedEvent, log
 
 /**
  * Runs `event`'s handler once under the claim it was stored or claimed with, and records the attempt.
+ * `parsed` is an UnreadablePayloadError when the stored payload does not parse: the attempt is then
+ * recorded failed, not retried, without running the handler.
  * `onHandlerEnd` is called once the handler has settled (or was cut short), before its end is
  * recorded: the queue frees the run's slot then, not after the store's commit.
  */
 export async function runAttempt (
   context: AttemptContext,
   event: StoredEvent,
-  parsed: RoutedEvent,
+  parsed: RoutedEvent | UnreadablePayloadError,
   log: FastifyBaseLogger,
   onHandlerEnd?: () => void
 ): Promise<AttemptReport> {
@@ -172,15 +175,21 @@ export async function runAttempt (
   try {
     let result: AttemptResult
     let error: unknown
-    const { outcome: ended, cleanUp } = runHandler(context, run, parsed, log)
-    try {
-      result = { status: await ended as 'handled' | 'unhandled' | 'superseded' }
-    } catch (thrown) {
-      if (thrown instanceof RunReleasedError) return { result: null, error: thrown }
-      error = thrown
-      result = nextStep(event, thrown, context.retry, Date.now())
-    } finally {
-      cleanUp()
+    if (parsed instanceof UnreadablePayloadError) {
+      // Not retried: the same stored bytes would fail the same way.
+      error = parsed
+      result = { status: 'failed', error: describeError(parsed) }
+    } else {
+      const { outcome: ended, cleanUp } = runHandler(context, run, parsed, log)
+      try {
+        result = { status: await ended as 'handled' | 'unhandled' | 'superseded' }
+      } catch (thrown) {
+        if (thrown instanceof RunReleasedError) return { result: null, error: thrown }
+        error = thrown
+        result = nextStep(event, thrown, context.retry, Date.now())
+      } finally {
+        cleanUp()
+      }
     }
     // Read first: the slot freed below may start the next run at once, and its time is not this run's.
     const finishedAt = Date.now()
