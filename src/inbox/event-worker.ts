@@ -99,6 +99,9 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
   let stopped = false
   // Whether due events may be waiting in the store.
   let maybeDue = true
+  // Counts wake(): a claim that comes back short clears maybeDue only if no wake came in while it
+  // was in flight (an event stored meanwhile, after the claim's snapshot, is due all the same).
+  let wakes = 0
   const busy = (): number => slotsHeld + reserved
   // Events stored claimed while every slot was busy, run in order as slots free: under load most
   // deliveries arrive while the slots are taken, and left pending, each cost a claim, a read of its
@@ -110,6 +113,8 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
   const takesMore = (): boolean => !stopped && unrecordedEnds < unrecordedEndLimit
   let claiming = false
   let claimAgain = false
+  // The claim pass in flight, if any (it never rejects): a stop waits for it, within its grace.
+  let claimPass: Promise<void> = Promise.resolve()
   let lastPrune = 0
   let lastAbandonCheck = 0
   // While the store is down every poll fails the same way: one line when claiming fails, one when it works again.
@@ -206,25 +211,41 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
       const now = Date.now()
       const wanted = options.concurrency - taken()
       const lease = context.nextLease()
+      const wakesBefore = wakes
       const batch = await context.store.claimDue(lease, now, now + context.leaseMs, wanted, context.retry?.maxAttempts)
+      claimWorks()
+      // Claimed as the stop began: not run here. stop() waits for this pass, then gives their leases back.
+      if (stopped) return
       // Fewer than asked: nothing more is due. Until the next poll or pending insert, a freed slot
       // need not ask the store again (a query per handled event showed on the hot path).
-      if (batch.length < wanted) maybeDue = false
+      if (batch.length < wanted && wakes === wakesBefore) maybeDue = false
       for (const event of batch) track(event)
       if (batch.length === 0) return
     }
   }
 
+  function claimWorks (): void {
+    if (claimFailingSince === null) return
+    log.info({ failedForMs: Date.now() - claimFailingSince }, 'Claiming events from the store works again')
+    claimFailingSince = null
+  }
+
+  // Never throws: a failed prune is not a failed claim, and is tried again at the next hour.
   async function pruneIfDue (): Promise<void> {
     const now = Date.now()
     if (options.retentionDays === 0 || now - lastPrune < pruneEveryMs) return
     lastPrune = now
-    const pruned = await context.store.prune(now - options.retentionDays * dayMs)
-    if (pruned > 0) log.info({ pruned }, `Pruned ${pruned} settled events older than ${options.retentionDays} days`)
+    try {
+      const pruned = await context.store.prune(now - options.retentionDays * dayMs)
+      if (pruned > 0) log.info({ pruned }, `Pruned ${pruned} settled events older than ${options.retentionDays} days`)
+    } catch (error) {
+      log.warn({ reason: describeStoreError((error as Error).cause ?? error) }, 'Could not prune settled events; trying again in an hour')
+    }
   }
 
   /** Something may be due (a poll, a pending insert, a drain): claim what slots allow. */
   function wake (): void {
+    wakes++
     maybeDue = true
     claimIfFree()
   }
@@ -237,11 +258,9 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
     }
     claiming = true
     claimAgain = false
-    ;(async () => {
+    claimPass = (async () => {
       await claimWhileFree()
       await pruneIfDue()
-      if (claimFailingSince !== null) log.info({ failedForMs: Date.now() - claimFailingSince }, 'Claiming events from the store works again')
-      claimFailingSince = null
     })()
       .catch((error: unknown) => {
         if (claimFailingSince === null) log.error({ reason: describeStoreError((error as Error).cause ?? error) }, 'Could not claim events from the store; retrying at each poll')
@@ -252,7 +271,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
         // A slot freed or an event came in at any point of the pass, up to this line: claim again, or
         // that wake is lost until the next poll. After a backlog's load ended, lost wakes left it to
         // drain at two claims per poll (64 events a second with 32 slots). Not while claiming fails:
-        // every freed slot would retry a store that is down; the poll retries it.
+        // the wakes of every run ending would retry a store that is down; the poll retries it.
         if (claimAgain && claimFailingSince === null) claimIfFree()
       })
   }
@@ -277,7 +296,8 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
   async function waitForRuns (ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined
     const over = new Promise((resolve) => { timer = setTimeout(resolve, ms) })
-    await Promise.race([Promise.allSettled(running.values().map((tracked) => tracked.work)), over])
+    // The claim pass too: what it claimed as the stop began is then given back by stop()'s releaseLeases.
+    await Promise.race([Promise.allSettled([claimPass, ...running.values().map((tracked) => tracked.work)]), over])
     clearTimeout(timer)
   }
 

@@ -18,7 +18,8 @@ test('an unparsable stored payload fails its event without a run; the rest of it
   const first = await buildApp(t, { env: { DATA_DIR: dataDir }, handlersDir: sideEffectsHandlers })
   await first.app.close()
 
-  const ids = ['evt_unreadable_before', 'evt_unreadable_broken', 'evt_unreadable_after']
+  const after = Array.from({ length: 6 }, (_, index) => `evt_unreadable_after_${index}`)
+  const ids = ['evt_unreadable_before', 'evt_unreadable_broken', ...after]
   const store = await storeOf(t, { dataDir })
   for (const id of ids) {
     const event = effectEvent(id, effectsFile)
@@ -28,22 +29,23 @@ test('an unparsable stored payload fails its event without a run; the rest of it
   t.teardown(() => damage.close())
   await damage.query({ sql: 'UPDATE stripe_event_payloads SET payload = $1 WHERE event_id = $2', params: [Buffer.from('{"id": "evt_unreadable_broken", "type": "payment_in'), 'evt_unreadable_broken'] })
 
-  // Leases of a minute: the events behind the broken one must not wait for theirs to run out.
+  // Leases of a minute: the events behind the broken one must not wait for theirs to run out. Two
+  // slots: the broken event shares a claim with one before it, and a slot it leaked would show.
   const started = Date.now()
-  const { app, logs } = await buildApp(t, { env: { DATA_DIR: dataDir, LEASE_SECONDS: '60', POLL_INTERVAL_MS: '50' }, handlersDir: sideEffectsHandlers })
+  const { app, logs } = await buildApp(t, { env: { DATA_DIR: dataDir, WORKER_CONCURRENCY: '2', LEASE_SECONDS: '60', POLL_INTERVAL_MS: '50' }, handlersDir: sideEffectsHandlers })
   const appStore = app.eventInbox.store
   if (appStore === null) throw new Error('no store')
-  t.ok(await waitFor(async () => await allSettled(appStore, ids), 10_000), 'all three settle within 10 s, far inside a lease')
+  t.ok(await waitFor(async () => await allSettled(appStore, ids), 10_000), 'all settle within 10 s, far inside a lease')
   t.comment(`settled ${Date.now() - started} ms after the start`)
 
   const effects = sideEffectCounts(effectsFile)
-  t.same(ids.map((id) => effects.get(id) ?? 0), [1, 0, 1], 'the readable ones ran once; the broken one never ran')
-  t.match(await appStore.get('evt_unreadable_before'), { status: 'handled', attempts: 1 })
-  t.match(await appStore.get('evt_unreadable_after'), { status: 'handled', attempts: 1 })
+  t.same(ids.map((id) => effects.get(id) ?? 0), [1, 0, ...after.map(() => 1)], 'the readable ones ran once; the broken one never ran')
+  for (const id of ['evt_unreadable_before', ...after]) t.match(await appStore.get(id), { status: 'handled', attempts: 1 }, `${id} handled at its first attempt`)
   const broken = await appStore.get('evt_unreadable_broken')
   t.match(broken, { status: 'failed', attempts: 1, lastError: /UnreadablePayloadError: the stored payload of evt_unreadable_broken does not parse as JSON/ },
     'the broken one is failed at its first attempt, not retried, with the reason')
   t.same((await appStore.attempts('evt_unreadable_broken')).map((attempt) => attempt.outcome), ['failed'], 'one failed attempt in its history')
   t.ok(messages(logs).some((message) => message === 'The stored payload of evt_unreadable_broken does not parse; the event is marked failed without running its handler'),
     'an error line names the event and says why')
+  t.notOk(messages(logs).some((message) => message.startsWith('Could not claim events')), 'no claim failed over it')
 })
