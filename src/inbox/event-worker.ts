@@ -26,9 +26,10 @@ export interface EventWorker {
   /** Looks for due events now, instead of at the next poll. */
   wake: () => void
   /**
-   * Takes a slot for an event this instance is about to store already claimed, so that its handler
-   * runs straight from memory (at once, or after the runs before it in this instance's short backlog
-   * of claimed events); false when every slot is busy and the backlog is full (store it pending instead).
+   * Takes a place for an event this instance is about to store already claimed, so that its handler
+   * runs straight from memory (at once, or after the runs before it in this instance's backlog of
+   * claimed events); false when the instance holds 8 × `concurrency` events in memory already, when
+   * the store has refused handlers' ends for over a second, or when it is stopping (store it pending instead).
    */
   reserveSlot: () => boolean
   /** Gives back a reserved slot that was not used (the event turned out to be a duplicate). */
@@ -90,11 +91,18 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
   let slotsHeld = 0
   // Runs whose handler has ended while their end waits for the store.
   let unrecordedEnds = 0
-  // From this many unrecorded ends on (a store that takes deliveries but not ends), no new event is
-  // taken into memory or claimed; the runs already taken still end. Room for one commit's ends under
-  // load (about one per connection), and no more: an end not recorded when the instance stops or
-  // dies leaves its event to run again, so this bounds how many a broken store can expose.
+  // Events whose run here succeeded after a newer claim had taken them, for a lease (see track).
+  const succeededHere = new LinkedSet<{ eventId: string, at: number }>()
+  // From this many unrecorded ends on (a store that takes deliveries but not ends), no run starts and
+  // nothing is claimed; the runs already going still end, and events taken into memory wait there.
+  // An end not recorded when the instance stops or dies leaves its event to run again, so this
+  // bounds how many a broken store can expose: at most this many, plus the runs going then.
   const unrecordedEndLimit = 4 * options.concurrency
+  // Since when the unrecorded ends have been at that limit, or null. Past a second there, the store
+  // is not just slow to commit but refusing ends: new deliveries are stored pending, for a replica
+  // that can run them, instead of claimed by this instance to wait in memory.
+  let endsAtLimitSince: number | null = null
+  const endsStuckMs = 1_000
   let reserved = 0
   let stopped = false
   // Whether due events may be waiting in the store.
@@ -103,14 +111,29 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
   // was in flight (an event stored meanwhile, after the claim's snapshot, is due all the same).
   let wakes = 0
   const busy = (): number => slotsHeld + reserved
-  // Events stored claimed while every slot was busy, run in order as slots free: under load most
-  // deliveries arrive while the slots are taken, and left pending, each cost a claim, a read of its
-  // payload and a second parse. As many as there are slots: beyond that, they are stored pending.
-  // A lease that runs out meanwhile is renewed or given up at the run's start (runAttempt); a stop
-  // leaves them to releaseLeases.
+  // Events stored claimed while they could not start (every slot busy, or too many ends unrecorded),
+  // run in order as they can: under load most deliveries arrive then, and left pending, each cost a
+  // claim, a read of its payload and a second parse. A lease that runs out meanwhile is renewed or
+  // given up at the run's start (runAttempt); a stop leaves them to releaseLeases.
   const backlog: ClaimedInMemory[] = []
   const taken = (): number => busy() + backlog.length
+  // How many events this instance takes into memory (running, being stored claimed, waiting) before
+  // new deliveries are stored pending instead. Room for one commit's worth of deliveries under load:
+  // at 4,000 a second, a commit every 25 ms, one commit brings about 100, each reserved until its
+  // insert commits. With room for 64, 46 % of such a load went through the store.
+  const inMemoryLimit = 8 * options.concurrency
   const takesMore = (): boolean => !stopped && unrecordedEnds < unrecordedEndLimit
+  const canStart = (): boolean => slotsHeld < options.concurrency && unrecordedEnds < unrecordedEndLimit
+  // Starts the backlog's next event if it can start; with none waiting, looks in the store.
+  function startNext (): void {
+    if (stopped) return
+    if (backlog.length === 0) {
+      if (maybeDue) claimIfFree()
+    } else if (canStart()) {
+      const next = backlog.shift() as ClaimedInMemory
+      track(next.event, next.parsed)
+    }
+  }
   let claiming = false
   let claimAgain = false
   // The claim pass in flight, if any (it never rejects): a stop waits for it, within its grace.
@@ -123,7 +146,8 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
   async function handle (event: StoredEvent, parsed: RoutedEvent | UnreadablePayloadError, onHandlerEnd: () => void): Promise<void> {
     // The handler's own logger adds eventId and eventType; this one adds which attempt it is.
     const attemptLog = lazyChildLogger(log, { attempt: event.attempts })
-    const { result, error } = await runAttempt(context, event, parsed, attemptLog, onHandlerEnd)
+    const { result, error, succeededUnsettled } = await runAttempt(context, event, parsed, attemptLog, onHandlerEnd)
+    if (succeededUnsettled === true) succeededHere.add({ eventId: event.id, at: Date.now() })
     const ids = { eventId: event.id, eventType: event.type }
     if (result === null) return
     if (error instanceof UnreadablePayloadError) {
@@ -135,6 +159,17 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
     }
   }
 
+  // Whether a run of this event here succeeded under a claim a newer one had taken, within a lease:
+  // forgets older entries as it looks.
+  function succeededHereLately (eventId: string): boolean {
+    const since = Date.now() - context.leaseMs
+    for (const entry of succeededHere.entries()) {
+      if (entry.value.at < since) succeededHere.delete(entry)
+      else if (entry.value.eventId === eventId) return true
+    }
+    return false
+  }
+
   function track (event: StoredEvent, parsed?: RoutedEvent): void {
     // Still running (or recording its end) here, and claimed again once its lease ran out: the run
     // goes on under the new claim rather than starting a second one.
@@ -142,6 +177,13 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
     if (current !== undefined) {
       current.lease = event.leaseOwner ?? current.lease
       log.warn({ eventId: event.id, attempt: event.attempts }, 'Re-claimed an event this instance is still running or recording; its run keeps the new lease')
+      return
+    }
+    // Claimed from the store before this instance recorded a success of it under an older claim (on
+    // PostgreSQL a claim and that end can commit in two batches at once): not run again. Its new
+    // claim runs out, and the claim-time sweep settles it handled, from its history.
+    if (parsed === undefined && succeededHere.size > 0 && succeededHereLately(event.id)) {
+      log.warn({ eventId: event.id, eventType: event.type }, 'Claimed an event whose run here had already succeeded under an older claim; not running it again')
       return
     }
     // A stored payload that does not parse still takes a run: its attempt is recorded failed, so the
@@ -155,15 +197,13 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
       if (tracked.slotHeldSince === null) return
       tracked.slotHeldSince = null
       slotsHeld--
-      if (stopped) return
-      const next = backlog.shift()
-      if (next !== undefined) track(next.event, next.parsed)
-      else if (maybeDue) claimIfFree()
+      startNext()
     }
     const handlerEnded = (): void => {
       if (tracked.endedAt === null) {
         tracked.endedAt = Date.now()
         unrecordedEnds++
+        if (unrecordedEnds >= unrecordedEndLimit) endsAtLimitSince ??= tracked.endedAt
       }
       freeSlot()
     }
@@ -173,8 +213,10 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
       if (tracked.endedAt !== null) {
         tracked.endedAt = null
         unrecordedEnds--
-        // Back under the limit of unrecorded ends: events waiting in the store may be claimed again.
-        if (unrecordedEnds === unrecordedEndLimit - 1 && maybeDue) claimIfFree()
+        if (unrecordedEnds < unrecordedEndLimit) endsAtLimitSince = null
+        // Under the limit of unrecorded ends: an event waiting in memory may start, and with none
+        // waiting, once back under it, events waiting in the store may be claimed again.
+        if (backlog.length > 0 || unrecordedEnds === unrecordedEndLimit - 1) startNext()
       }
       freeSlot()
     }
@@ -339,7 +381,8 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
   }
 
   function reserveSlot (): boolean {
-    if (!takesMore() || taken() >= 2 * options.concurrency) return false
+    if (stopped || taken() >= inMemoryLimit) return false
+    if (endsAtLimitSince !== null && Date.now() - endsAtLimitSince > endsStuckMs) return false
     reserved++
     return true
   }
@@ -354,7 +397,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
     // Stored claimed after a stop began: not run here. Its lease is given back with the others' (or
     // runs out), and the event runs in the next worker to claim it.
     if (stopped) return
-    if (slotsHeld < options.concurrency) track(event, parsed)
+    if (backlog.length === 0 && canStart()) track(event, parsed)
     else backlog.push({ event, parsed })
   }
 

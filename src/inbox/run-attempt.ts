@@ -50,6 +50,11 @@ export interface AttemptReport {
   result: AttemptResult | null
   /** The handler's error (or why its run was cut short), when it failed. */
   error?: unknown
+  /**
+   * True when the handler succeeded but a newer claim had taken the event before its end was
+   * recorded: the success is in the event's history, and the event must not run again.
+   */
+  succeededUnsettled?: boolean
 }
 
 function describeError (error: unknown): string {
@@ -148,10 +153,12 @@ export async function runAttempt (
 ): Promise<AttemptReport> {
   const startedAt = Date.now()
   const ids = { eventId: event.id, eventType: event.type }
-  // A claim made before the event loop stalled (a handler blocking it) may have expired by now:
-  // another worker may hold the event already, so this one must not start it.
-  // Unless no other claim took it and no run of it succeeded meanwhile: then renewing makes the lease valid again.
-  if (event.leaseExpiresAt !== null && startedAt >= event.leaseExpiresAt) {
+  // A claim made before the event loop stalled (a handler blocking it), or one that waited in memory
+  // for a slot, may have expired by now: another worker may hold the event already, so this one
+  // must not start it. Unless no other claim took it and no run of it succeeded meanwhile: then
+  // renewing makes the lease valid again. Renewed too when less than half of it is left: the lease
+  // keeper's first renewal comes a third of a lease after the start, and the lease must last until then.
+  if (event.leaseExpiresAt !== null && event.leaseExpiresAt - startedAt < context.leaseMs / 2) {
     const renewed = await context.store.renewLease(event.id, event.leaseOwner ?? '', startedAt + context.leaseMs).catch(() => false)
     if (!renewed) {
       log.warn(ids, 'The lease on a claimed event expired before its run started, and another claim took it or a run of it succeeded meanwhile; not running it')
@@ -199,7 +206,7 @@ export async function runAttempt (
     const attempt = { eventId: event.id, attempt: event.attempts, worker: event.leaseOwner ?? '', startedAt, finishedAt, outcome, error: 'error' in result ? result.error : null }
     const held = await recordEnd(context, run, attempt, result, log)
     if (!held && !context.pastGrace.aborted) log.warn(ids, 'The event\'s lease was lost while its handler ran; this run was recorded in its history but a newer claim settles the event')
-    return { result, error }
+    return { result, error, succeededUnsettled: !held && result.status === 'handled' }
   } finally {
     releaseLease()
     context.runs.delete(listed)

@@ -1,14 +1,15 @@
 // A store that takes deliveries but refuses the records of handlers' ends (here a trigger on the
 // attempt history of a PostgreSQL schema of the test's own): a slot frees when its handler ends, so
-// runs go on, but only up to 4 × WORKER_CONCURRENCY ends waiting for the store. Past that, deliveries
-// are stored pending and nothing more runs; /readyz says why. Once the store takes the ends again,
+// runs go on, but only up to 4 × WORKER_CONCURRENCY ends waiting for the store. Past that, nothing
+// more runs, and once the ends have waited at that limit for a second, deliveries are stored pending
+// (not claimed by this instance to wait in memory); /readyz says why. Once the store takes the ends again,
 // every event ends handled, each once by its handler's own side effect.
 import pg from 'pg'
 import { test } from 'tap'
 import { deliver } from '../helper.js'
 import { firstUnreadyBody, oneSlotPostgresApp } from '../helpers/one-slot-postgres.js'
 import { handledTwice, sideEffectCounts } from '../helpers/side-effects.js'
-import { allSettled, countAnswer, effectEvent, reportFigures, waitFor } from '../helpers/runs-kit.js'
+import { allSettled, countAnswer, effectEvent, reportFigures, sleep, waitFor } from '../helpers/runs-kit.js'
 
 // WORKER_CONCURRENCY 1: four ends may wait.
 const endLimit = 4
@@ -37,6 +38,8 @@ test('ends refused by the store: runs stop at the limit of unrecorded ends, and 
     }
     // Each run's handler ends before the next delivery: one slot serves them all.
     if (index < endLimit) t.ok(await waitFor(() => sideEffectCounts(effectsFile).has(id), 2000), `${id} ran`)
+    // At the limit: past a second there, the ends are taken as refused, not slow.
+    if (index === endLimit - 1) await sleep(1_200)
   }
   t.equal(answers['200'], ids.length, 'every delivery acknowledged')
 
