@@ -5,7 +5,7 @@ import type { StoredEvent } from '../store/event-store.js'
 import { lazyChildLogger } from '../logging/lazy-child-logger.js'
 import { describeStoreError, storeErrorFields } from '../store/store-health.js'
 import { LinkedSet } from './linked-set.js'
-import { runAttempt, type AttemptContext } from './run-attempt.js'
+import { runAttempt, succeededHereLately, type AttemptContext } from './run-attempt.js'
 import { RunReleasedError, StoppedAfterErrorError } from './run-aborts.js'
 import { UnreadablePayloadError } from './unreadable-payload.js'
 import type { RoutedEvent } from '../delivery/routed-event.js'
@@ -91,8 +91,6 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
   let slotsHeld = 0
   // Runs whose handler has ended while their end waits for the store.
   let unrecordedEnds = 0
-  // Events whose run here succeeded after a newer claim had taken them, for a lease (see track).
-  const succeededHere = new LinkedSet<{ eventId: string, at: number }>()
   // From this many unrecorded ends on (a store that takes deliveries but not ends), no run starts and
   // nothing is claimed; the runs already going still end, and events taken into memory wait there.
   // An end not recorded when the instance stops or dies leaves its event to run again, so this
@@ -146,8 +144,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
   async function handle (event: StoredEvent, parsed: RoutedEvent | UnreadablePayloadError, onHandlerEnd: () => void): Promise<void> {
     // The handler's own logger adds eventId and eventType; this one adds which attempt it is.
     const attemptLog = lazyChildLogger(log, { attempt: event.attempts })
-    const { result, error, succeededUnsettled } = await runAttempt(context, event, parsed, attemptLog, onHandlerEnd)
-    if (succeededUnsettled === true) succeededHere.add({ eventId: event.id, at: Date.now() })
+    const { result, error } = await runAttempt(context, event, parsed, attemptLog, onHandlerEnd)
     const ids = { eventId: event.id, eventType: event.type }
     if (result === null) return
     if (error instanceof UnreadablePayloadError) {
@@ -159,17 +156,6 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
     }
   }
 
-  // Whether a run of this event here succeeded under a claim a newer one had taken, within a lease:
-  // forgets older entries as it looks.
-  function succeededHereLately (eventId: string): boolean {
-    const since = Date.now() - context.leaseMs
-    for (const entry of succeededHere.entries()) {
-      if (entry.value.at < since) succeededHere.delete(entry)
-      else if (entry.value.eventId === eventId) return true
-    }
-    return false
-  }
-
   function track (event: StoredEvent, parsed?: RoutedEvent): void {
     // Still running (or recording its end) here, and claimed again once its lease ran out: the run
     // goes on under the new claim rather than starting a second one.
@@ -179,10 +165,10 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
       log.warn({ eventId: event.id, attempt: event.attempts }, 'Re-claimed an event this instance is still running or recording; its run keeps the new lease')
       return
     }
-    // Claimed from the store before this instance recorded a success of it under an older claim (on
-    // PostgreSQL a claim and that end can commit in two batches at once): not run again. Its new
-    // claim runs out, and the claim-time sweep settles it handled, from its history.
-    if (parsed === undefined && succeededHere.size > 0 && succeededHereLately(event.id)) {
+    // Claimed before this instance recorded a success of it under an older claim (on PostgreSQL a
+    // claim and that end can commit in two batches at once): not run again. Its new claim runs out,
+    // and the claim-time sweep settles it handled, from its history.
+    if (succeededHereLately(context, event.id)) {
       log.warn({ eventId: event.id, eventType: event.type }, 'Claimed an event whose run here had already succeeded under an older claim; not running it again')
       return
     }

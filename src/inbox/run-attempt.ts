@@ -37,6 +37,12 @@ export interface AttemptContext {
   leases: LeaseKeeper
   /** This instance's runs not yet ended: a re-claim of one's event adopts its new lease instead of running it again. */
   runs: LinkedSet<Run>
+  /**
+   * Events whose run here succeeded after a newer claim had taken them (ms since the epoch of the
+   * end), added before the run leaves `runs`: a claim of one of them from a batch that committed
+   * before that end's (PostgreSQL commits batches concurrently) must not run it again. See succeededHereLately.
+   */
+  succeededUnsettled: LinkedSet<{ eventId: string, at: number }>
   /** The run each handler callback belongs to, so that an error thrown from a handler's own timer finds its event. */
   runScope: AsyncLocalStorage<Run>
   /** Aborted when the instance stops past its grace: an end that cannot be recorded by then is given up. */
@@ -50,11 +56,20 @@ export interface AttemptReport {
   result: AttemptResult | null
   /** The handler's error (or why its run was cut short), when it failed. */
   error?: unknown
-  /**
-   * True when the handler succeeded but a newer claim had taken the event before its end was
-   * recorded: the success is in the event's history, and the event must not run again.
-   */
-  succeededUnsettled?: boolean
+}
+
+/**
+ * Whether a run of `eventId` here succeeded under a claim a newer one had taken, within the last
+ * lease; forgets older entries as it looks.
+ */
+export function succeededHereLately (context: AttemptContext, eventId: string): boolean {
+  if (context.succeededUnsettled.size === 0) return false
+  const since = Date.now() - context.leaseMs
+  for (const entry of context.succeededUnsettled.entries()) {
+    if (entry.value.at < since) context.succeededUnsettled.delete(entry)
+    else if (entry.value.eventId === eventId) return true
+  }
+  return false
 }
 
 function describeError (error: unknown): string {
@@ -156,9 +171,10 @@ export async function runAttempt (
   // A claim made before the event loop stalled (a handler blocking it), or one that waited in memory
   // for a slot, may have expired by now: another worker may hold the event already, so this one
   // must not start it. Unless no other claim took it and no run of it succeeded meanwhile: then
-  // renewing makes the lease valid again. Renewed too when less than half of it is left: the lease
-  // keeper's first renewal comes a third of a lease after the start, and the lease must last until then.
-  if (event.leaseExpiresAt !== null && event.leaseExpiresAt - startedAt < context.leaseMs / 2) {
+  // renewing makes the lease valid again. Renewed too when less than two thirds of it are left: the
+  // lease keeper's first renewal comes a third to a half of a lease after the start, and the lease
+  // must last until then.
+  if (event.leaseExpiresAt !== null && event.leaseExpiresAt - startedAt < context.leaseMs * 2 / 3) {
     const renewed = await context.store.renewLease(event.id, event.leaseOwner ?? '', startedAt + context.leaseMs).catch(() => false)
     if (!renewed) {
       log.warn(ids, 'The lease on a claimed event expired before its run started, and another claim took it or a run of it succeeded meanwhile; not running it')
@@ -206,7 +222,10 @@ export async function runAttempt (
     const attempt = { eventId: event.id, attempt: event.attempts, worker: event.leaseOwner ?? '', startedAt, finishedAt, outcome, error: 'error' in result ? result.error : null }
     const held = await recordEnd(context, run, attempt, result, log)
     if (!held && !context.pastGrace.aborted) log.warn(ids, 'The event\'s lease was lost while its handler ran; this run was recorded in its history but a newer claim settles the event')
-    return { result, error, succeededUnsettled: !held && result.status === 'handled' }
+    // Succeeded, but a newer claim had taken the event: its success is in the history, and the
+    // event must not run here again (see succeededHereLately).
+    if (!held && result.status === 'handled') context.succeededUnsettled.add({ eventId: event.id, at: Date.now() })
+    return { result, error }
   } finally {
     releaseLease()
     context.runs.delete(listed)

@@ -46,6 +46,7 @@ export function createStoredInbox (
     retry: options.mode === 'queued' ? options.retry : null,
     leases: createLeaseKeeper(store, options.leaseMs, log),
     runs: new LinkedSet(),
+    succeededUnsettled: new LinkedSet(),
     runScope,
     pastGrace: pastGrace.signal,
     observer: options.observer
