@@ -120,8 +120,9 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
   // at 4,000 a second, a commit every 25 ms, one commit brings about 100, each reserved until its
   // insert commits. With room for 64, 46 % of such a load went through the store.
   const inMemoryLimit = 8 * options.concurrency
-  const takesMore = (): boolean => !stopped && unrecordedEnds < unrecordedEndLimit
-  const canStart = (): boolean => slotsHeld < options.concurrency && unrecordedEnds < unrecordedEndLimit
+  const endsUnderLimit = (): boolean => unrecordedEnds < unrecordedEndLimit
+  const takesMore = (): boolean => !stopped && endsUnderLimit()
+  const canStart = (): boolean => slotsHeld < options.concurrency && endsUnderLimit()
   // Starts the backlog's next event if it can start; with none waiting, looks in the store.
   function startNext (): void {
     if (stopped) return
@@ -199,7 +200,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
       if (tracked.endedAt !== null) {
         tracked.endedAt = null
         unrecordedEnds--
-        if (unrecordedEnds < unrecordedEndLimit) endsAtLimitSince = null
+        if (endsUnderLimit()) endsAtLimitSince = null
         // Under the limit of unrecorded ends: an event waiting in memory may start, and with none
         // waiting, once back under it, events waiting in the store may be claimed again.
         if (backlog.length > 0 || unrecordedEnds === unrecordedEndLimit - 1) startNext()
@@ -267,7 +268,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
       const pruned = await context.store.prune(now - options.retentionDays * dayMs)
       if (pruned > 0) log.info({ pruned }, `Pruned ${pruned} settled events older than ${options.retentionDays} days`)
     } catch (error) {
-      log.warn({ reason: describeStoreError((error as Error).cause ?? error) }, 'Could not prune settled events; trying again in an hour')
+      log.warn(storeErrorFields(error), 'Could not prune settled events; trying again in an hour')
     }
   }
 

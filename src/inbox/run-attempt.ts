@@ -177,7 +177,7 @@ export async function runAttempt (
   if (event.leaseExpiresAt !== null && event.leaseExpiresAt - startedAt < context.leaseMs * 2 / 3) {
     const renewed = await context.store.renewLease(event.id, event.leaseOwner ?? '', startedAt + context.leaseMs).catch(() => false)
     if (!renewed) {
-      log.warn(ids, 'The lease on a claimed event expired before its run started, and another claim took it or a run of it succeeded meanwhile; not running it')
+      log.warn(ids, 'The lease on a claimed event ran low or expired before its run started, and renewing it failed: another claim took it or a run of it succeeded meanwhile; not running it')
       return { result: null }
     }
   }
