@@ -12,7 +12,7 @@ import { logIgnored, takesLivemode, type LivemodeGuard } from './livemode-guard.
 import { toNewEvent } from './new-event.js'
 import type { ReceiveOutcome } from './receive-outcome.js'
 import { isIdConflict, isRequeueable } from './repeat-delivery.js'
-import { runAttempt, type AttemptContext } from './run-attempt.js'
+import { runAttempt, succeededHereLately, type AttemptContext } from './run-attempt.js'
 
 export interface StoredReceiveOptions {
   mode: 'queued' | 'inline'
@@ -176,8 +176,13 @@ export function createStoredReceive (context: AttemptContext, worker: EventWorke
   }
 
   // Inline mode: a duplicate of an event waiting for a worker (a replay), or whose lease expired, is
-  // run now; one running elsewhere answers 409, so that Stripe retries once it is settled.
+  // run now; one running elsewhere answers 409, so that Stripe retries once it is settled. Looked up
+  // here first: a run of this instance may still be recording its end after a store outage, its lease
+  // run out meanwhile, so the store alone would let this claim start a second run (409 too); one that
+  // succeeded here under a claim a newer one took is acknowledged, its success is in its history.
   async function receiveDuplicateInline (newEvent: NewEvent, event: RoutedEvent, eventLog: FastifyBaseLogger): Promise<ReceiveOutcome> {
+    if (context.runs.findLast((run) => run.eventId === newEvent.id) !== undefined) throw new EventInProgressError(newEvent.id)
+    if (succeededHereLately(context, newEvent.id)) return 'duplicate'
     const now = Date.now()
     const claimed = await store.claim(newEvent.id, nextLease(), now, now + leaseMs)
     if (claimed !== null) {
