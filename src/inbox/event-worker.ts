@@ -41,7 +41,8 @@ export interface EventWorker {
   /**
    * Stops claiming; waits up to `graceMs` for running handlers, then aborts what did not finish:
    * after a clean stop its events are released uncounted, after an error (`afterError`) each cut-short
-   * run is recorded as a failed attempt, so that a poison event still reaches MAX_ATTEMPTS.
+   * run is recorded as a failed attempt, so that a poison event still reaches MAX_ATTEMPTS. Events
+   * claimed here that never started (waiting in memory for a slot) are released uncounted either way.
    */
   stop: (graceMs: number, afterError: boolean) => Promise<void>
   /** Since when every handler slot has been busy (ms since the epoch), or null while one is free. */
@@ -74,10 +75,11 @@ interface TrackedRun {
   endedAt: number | null
 }
 
-/** An event stored claimed by this instance, waiting in memory for a free slot. */
+/** An event claimed by this instance, waiting in memory for a free slot. */
 interface ClaimedInMemory {
   event: StoredEvent
-  parsed: RoutedEvent
+  /** The delivery's parsed body when it was stored claimed; read from the stored payload when claimed from the store. */
+  parsed?: RoutedEvent
 }
 
 export function startEventWorker (context: AttemptContext, options: WorkerHooks, log: FastifyBaseLogger): EventWorker {
@@ -110,8 +112,9 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
   let wakes = 0
   const busy = (): number => slotsHeld + reserved
   // Events stored claimed while they could not start (every slot busy, or too many ends unrecorded),
-  // run in order as they can: under load most deliveries arrive then, and left pending, each cost a
-  // claim, a read of its payload and a second parse. A lease that runs out meanwhile is renewed or
+  // and those of a claim that came back after deliveries took the slots, run in order as they can:
+  // under load most deliveries arrive then, and left pending, each cost a claim, a read of its
+  // payload and a second parse. A lease that runs out meanwhile is renewed or
   // given up at the run's start (runAttempt); a stop leaves them to releaseLeases.
   const backlog: ClaimedInMemory[] = []
   const taken = (): number => busy() + backlog.length
@@ -248,7 +251,12 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
       // Fewer than asked: nothing more is due. Until the next poll or pending insert, a freed slot
       // need not ask the store again (a query per handled event showed on the hot path).
       if (batch.length < wanted && wakes === wakesBefore) maybeDue = false
-      for (const event of batch) track(event)
+      // Deliveries may have taken slots while the claim was in flight: what cannot start now waits
+      // in the backlog, behind them, so that no more than `concurrency` handlers ever run at once.
+      for (const event of batch) {
+        if (backlog.length === 0 && canStart()) track(event)
+        else backlog.push({ event })
+      }
       if (batch.length === 0) return
     }
   }
@@ -345,7 +353,9 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
     }
     let released: number
     try {
-      released = await context.store.releaseLeases(context.owner, afterError)
+      // After an error, the runs still unrecorded were cut short by it and count; the events that
+      // waited in memory, or were claimed as the stop began, never ran and do not.
+      released = await context.store.releaseLeases(context.owner, afterError ? context.runs.values().map((run) => run.lease) : [])
     } catch (error) {
       // The store is down: nothing to give back now, and no need to. The leases run out by themselves
       // and any worker, here after a restart or on another replica, takes those events over then.

@@ -216,10 +216,12 @@ export interface EventStore {
    */
   finishAttempt: (attempt: Attempt, result: AttemptResult, lease?: string) => Promise<boolean>
   /**
-   * Gives back every lease of `owner`'s tokens, so that other workers take those events at once; the
-   * interrupted runs count against MAX_ATTEMPTS only when `counted` (a stop after an error).
+   * Gives back every lease of `owner`'s tokens, so that other workers take those events at once;
+   * resolves to how many events were given back. Their claims' attempts are given back too, except
+   * those of the claims whose lease tokens are in `countedLeases` (runs a stop after an error cut
+   * short): those count against MAX_ATTEMPTS.
    */
-  releaseLeases: (owner: string, counted?: boolean) => Promise<number>
+  releaseLeases: (owner: string, countedLeases?: readonly string[]) => Promise<number>
   /**
    * The newest event of object `objectId` created strictly after `created` (Stripe seconds: events of
    * the same second are never "newer") whose type is one of `types` and whose status is handled;

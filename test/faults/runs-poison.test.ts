@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { temporaryDir } from '../helper.js'
 import { exited, post, startServer, type ServerProcess } from '../helpers/server-process.js'
 import { allSettled, countAnswer, effectEvent, reportFigures, sideEffectsHandlers, sleep, storeOf, waitFor } from '../helpers/runs-kit.js'
-import { handledTwice } from '../helpers/side-effects.js'
+import { handledTwice, sideEffectCounts } from '../helpers/side-effects.js'
 
 const maxAttempts = 3
 
@@ -95,4 +95,34 @@ test('a poison event crashes the server at most MAX_ATTEMPTS times, then ends fa
   t.equal(server.child.exitCode, null, 'still up a second later')
   server.child.kill('SIGTERM')
   t.equal(await exited(server.child), 0, 'SIGTERM exits cleanly')
+})
+
+test('a crash on a poison event charges the runs it cut short, not the events waiting in memory for a slot', async (t) => {
+  const dataDir = temporaryDir(t)
+  const effectsFile = join(dataDir, 'effects')
+  const server = await startServer({
+    DATA_DIR: dataDir, HANDLERS_DIR: sideEffectsHandlers, WORKER_CONCURRENCY: '2', POLL_INTERVAL_MS: '60000', SHUTDOWN_GRACE_MS: '500'
+  })
+  t.teardown(() => server.child.kill('SIGKILL'))
+  // Both slots held: one run that never ends, one that throws from its timer a second in. The slot the
+  // poison run frees may start one waiting event before the stop; that run is cut short too.
+  const hung = effectEvent('evt_crash_hung', effectsFile, { behaviour: 'hang' })
+  const poison = effectEvent('evt_crash_poison', effectsFile, { behaviour: 'timer_throw', delay_ms: '1000' })
+  const waiting = Array.from({ length: 4 }, (_, index) => effectEvent(`evt_crash_waiting_${index}`, effectsFile, { delay_ms: '10000' }))
+  for (const event of [hung, poison, ...waiting]) t.equal(await post(server.url, event), 200, `${event.id} acknowledged`)
+  t.equal(await exited(server.child), 1, 'the uncaught error stops the server')
+
+  const store = await storeOf(t, { dataDir })
+  t.match(await store.get(poison.id), { status: 'pending', attempts: 1, lastError: `Error: poison event ${poison.id}` }, 'the poison run is a failed attempt')
+  t.match(await store.get(hung.id), { status: 'pending', attempts: 1 }, 'the run it cut short counts')
+  let neverRan = 0
+  for (const event of waiting) {
+    const stored = await store.get(event.id)
+    const runs = (await store.attempts(event.id)).length
+    t.match(stored, { status: 'pending', leaseOwner: null }, `${event.id} is pending again`)
+    t.equal(stored?.attempts, runs, `${event.id}: ${runs} attempts counted, as many as its runs`)
+    if (runs === 0) neverRan++
+  }
+  t.ok(neverRan >= 3, `events that waited in memory through the stop were given back uncounted (${neverRan})`)
+  t.same([...sideEffectCounts(effectsFile).keys()], [], 'no waiting event finished')
 })

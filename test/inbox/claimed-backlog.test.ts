@@ -4,8 +4,10 @@
 // ones back uncounted, for the next start to run.
 import { join } from 'node:path'
 import { test } from 'tap'
-import { buildApp, deliver, temporaryDir } from '../helper.js'
+import { buildApp, deliver, handlerFolder, paymentIntentSucceeded, temporaryDir } from '../helper.js'
+import { completedEventIds, inFlight } from '../fixtures/handler-folders/slow/payment_intent.succeeded.js'
 import { handledTwice, sideEffectCounts } from '../helpers/side-effects.js'
+import { backendEnv, backends } from '../helpers/postgres.js'
 import { allSettled, effectEvent, sideEffectsHandlers, storeOf, waitFor } from '../helpers/runs-kit.js'
 
 const env = { WORKER_CONCURRENCY: '2', POLL_INTERVAL_MS: '50', SHUTDOWN_GRACE_MS: '100' }
@@ -90,3 +92,30 @@ test('a backlog stored pending drains as slots free, without waiting for a poll'
   const effects = sideEffectCounts(effectsFile)
   t.same(ids.filter((id) => effects.get(id) !== 1), [], 'every event handled exactly once, by its side effect')
 })
+
+// On PostgreSQL a delivery's insert and a claim commit in batches of their own, in either order: a
+// delivery can take a slot after the claim asked for events and before its answer comes back.
+for (const backend of backends) {
+  test(`${backend}: no more handlers run at once than WORKER_CONCURRENCY, though deliveries take slots while a claim is in flight`, async (t) => {
+    const backendVars = await backendEnv(t, backend)
+    if (backendVars === null) return
+    completedEventIds.length = 0
+    inFlight.now = 0
+    inFlight.most = 0
+    // Short runs and a short poll: claims of pending events are in flight as often as deliveries come in.
+    const { app } = await buildApp(t, { env: { ...env, ...backendVars, POLL_INTERVAL_MS: '10' }, handlersDir: handlerFolder('slow') })
+    const ids = Array.from({ length: 600 }, (_, index) => `evt_at_once_${index}`)
+    // 24 senders, each delivering its next event once the last is answered: a steady stream.
+    const answers: number[] = []
+    const unsent = [...ids]
+    await Promise.all(Array.from({ length: 24 }, async () => {
+      for (let id = unsent.shift(); id !== undefined; id = unsent.shift()) {
+        answers.push((await deliver(app, paymentIntentSucceeded(id, { delay_ms: '2' }))).statusCode)
+      }
+    }))
+    t.same(answers.filter((status) => status !== 200), [], 'every delivery acknowledged')
+    t.ok(await waitFor(() => completedEventIds.length >= ids.length, 20_000), 'every event is handled')
+    t.ok(inFlight.most <= 2, `at most 2 handlers at once (${inFlight.most})`)
+    t.equal(new Set(completedEventIds).size, ids.length, 'each once')
+  })
+}

@@ -195,8 +195,10 @@ for (const [backend, open] of Object.entries(backends)) {
     t.equal(await store.releaseLeases('stopping'), 1, 'only the stopping owner\'s tokens')
     t.match(await store.get('evt_mine'), { status: 'pending', attempts: 0, leaseOwner: null }, 'a clean stop gives the attempt back')
     t.match(await store.get('evt_theirs'), { status: 'processing', leaseOwner: leaseToken('stopping-too', 1) })
-    t.equal(await store.releaseLeases('crashing', true), 1)
-    t.match(await store.get('evt_crashed'), { status: 'pending', attempts: 1, leaseOwner: null }, 'a stop after an error counts the attempt')
+    await store.insert(newEvent('evt_waiting'), { status: 'processing', owner: leaseToken('crashing', 8), leaseExpiresAt: now + 60_000 })
+    t.equal(await store.releaseLeases('crashing', [leaseToken('crashing', 7)]), 2)
+    t.match(await store.get('evt_crashed'), { status: 'pending', attempts: 1, leaseOwner: null }, 'a stop after an error counts the attempt of the run it cut short')
+    t.match(await store.get('evt_waiting'), { status: 'pending', attempts: 0, leaseOwner: null }, 'and gives back that of a claim that never ran')
   })
 
   test(`${backend}: a lost claim is fenced: its run is in the history but cannot renew or settle the newer claim`, async (t) => {
