@@ -126,15 +126,24 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
   const endsUnderLimit = (): boolean => unrecordedEnds < unrecordedEndLimit
   const takesMore = (): boolean => !stopped && endsUnderLimit()
   const canStart = (): boolean => slotsHeld < options.concurrency && endsUnderLimit()
-  // Starts the backlog's next event if it can start; with none waiting, looks in the store.
+  // Starts the backlog's events while they can start; with none waiting, looks in the store.
   function startNext (): void {
     if (stopped) return
     if (backlog.length === 0) {
       if (maybeDue) claimIfFree()
-    } else if (canStart()) {
+      return
+    }
+    while (backlog.length > 0 && canStart()) {
       const next = backlog.shift() as ClaimedInMemory
       track(next.event, next.parsed)
     }
+  }
+  // An event claimed here runs now if it can, else waits in the backlog behind the others, unless
+  // this instance runs it already or ran it to success (then nothing waits, and no slot is taken).
+  function runOrWait (event: StoredEvent, parsed?: RoutedEvent): void {
+    if (runsHereAlready(event)) return
+    if (backlog.length === 0 && canStart()) track(event, parsed)
+    else backlog.push({ event, parsed })
   }
   let claiming = false
   let claimAgain = false
@@ -160,22 +169,29 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
     }
   }
 
-  function track (event: StoredEvent, parsed?: RoutedEvent): void {
+  // Checked when the claim comes back, not when the event starts: a run of it adopts the new lease at
+  // once, so that its end settles the event, and an event that will not run never waits for a slot.
+  function runsHereAlready (event: StoredEvent): boolean {
     // Still running (or recording its end) here, and claimed again once its lease ran out: the run
     // goes on under the new claim rather than starting a second one.
     const current = context.runs.findLast((run) => run.eventId === event.id)
     if (current !== undefined) {
       current.lease = event.leaseOwner ?? current.lease
       log.warn({ eventId: event.id, attempt: event.attempts }, 'Re-claimed an event this instance is still running or recording; its run keeps the new lease')
-      return
+      return true
     }
     // Claimed before this instance recorded a success of it under an older claim (on PostgreSQL a
     // claim and that end can commit in two batches at once): not run again. Its new claim runs out,
     // and the claim-time sweep settles it handled, from its history.
     if (succeededHereLately(context, event.id)) {
       log.warn({ eventId: event.id, eventType: event.type }, 'Claimed an event whose run here had already succeeded under an older claim; not running it again')
-      return
+      return true
     }
+    return false
+  }
+
+  // Starts a run in a slot: every caller has checked that one is free.
+  function track (event: StoredEvent, parsed?: RoutedEvent): void {
     // A stored payload that does not parse still takes a run: its attempt is recorded failed, so the
     // event leaves the queue, and the rest of its claim's batch runs (a throw here abandoned them).
     const routed = parsed ?? readStoredPayload(event)
@@ -246,17 +262,14 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
       const wakesBefore = wakes
       const batch = await context.store.claimDue(lease, now, now + context.leaseMs, wanted, context.retry?.maxAttempts)
       claimWorks()
-      // Claimed as the stop began: not run here. stop() waits for this pass, then gives their leases back.
+      // Claimed as the stop began: not run here. stop() waits for this pass (within its grace), then gives their leases back.
       if (stopped) return
       // Fewer than asked: nothing more is due. Until the next poll or pending insert, a freed slot
       // need not ask the store again (a query per handled event showed on the hot path).
       if (batch.length < wanted && wakes === wakesBefore) maybeDue = false
       // Deliveries may have taken slots while the claim was in flight: what cannot start now waits
       // in the backlog, behind them, so that no more than `concurrency` handlers ever run at once.
-      for (const event of batch) {
-        if (backlog.length === 0 && canStart()) track(event)
-        else backlog.push({ event })
-      }
+      for (const event of batch) runOrWait(event)
       if (batch.length === 0) return
     }
   }
@@ -330,11 +343,18 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
     }
   }
 
+  // Only while stopping, when no slot is reserved any more: each insert in flight commits or fails soon.
+  async function reservationsSettled (): Promise<void> {
+    // eslint-disable-next-line no-unmodified-loop-condition -- released by the deliveries' callbacks during the sleep
+    while (reserved > 0) await sleep(5)
+  }
+
   async function waitForRuns (ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined
     const over = new Promise((resolve) => { timer = setTimeout(resolve, ms) })
-    // The claim pass too: what it claimed as the stop began is then given back by stop()'s releaseLeases.
-    await Promise.race([Promise.allSettled([claimPass, ...running.values().map((tracked) => tracked.work)]), over])
+    // The claim pass and the deliveries being stored claimed too: what they claimed as the stop
+    // began is then given back, uncounted, by stop()'s releaseLeases, not left to its lease.
+    await Promise.race([Promise.allSettled([claimPass, reservationsSettled(), ...running.values().map((tracked) => tracked.work)]), over])
     clearTimeout(timer)
   }
 
@@ -344,7 +364,9 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
     // Never started: their claims are given back below with the others', by releaseLeases.
     backlog.length = 0
     await waitForRuns(graceMs)
-    if (context.runs.size > 0) {
+    // Read before the aborts: a run whose end is then given up leaves the list unrecorded.
+    const cutShort = context.runs.values().map((run) => run.eventId)
+    if (cutShort.length > 0) {
       for (const run of context.runs.values()) {
         run.controller.abort(afterError ? new StoppedAfterErrorError() : new RunReleasedError())
       }
@@ -353,9 +375,9 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
     }
     let released: number
     try {
-      // After an error, the runs still unrecorded were cut short by it and count; the events that
-      // waited in memory, or were claimed as the stop began, never ran and do not.
-      released = await context.store.releaseLeases(context.owner, afterError ? context.runs.values().map((run) => run.lease) : [])
+      // After an error, the runs it cut short count (those whose end was recorded are no longer
+      // claimed); the events that waited in memory, or were claimed as the stop began, never ran and do not.
+      released = await context.store.releaseLeases(context.owner, afterError ? cutShort : [])
     } catch (error) {
       // The store is down: nothing to give back now, and no need to. The leases run out by themselves
       // and any worker, here after a restart or on another replica, takes those events over then.
@@ -394,8 +416,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
     // Stored claimed after a stop began: not run here. Its lease is given back with the others' (or
     // runs out), and the event runs in the next worker to claim it.
     if (stopped) return
-    if (backlog.length === 0 && canStart()) track(event, parsed)
-    else backlog.push({ event, parsed })
+    runOrWait(event, parsed)
   }
 
   return { wake, reserveSlot, releaseSlot, runReserved, drain, stop, saturatedSince, unrecordedEndsSince }

@@ -218,10 +218,10 @@ export interface EventStore {
   /**
    * Gives back every lease of `owner`'s tokens, so that other workers take those events at once;
    * resolves to how many events were given back. Their claims' attempts are given back too, except
-   * those of the claims whose lease tokens are in `countedLeases` (runs a stop after an error cut
-   * short): those count against MAX_ATTEMPTS.
+   * those of the events in `countedEventIds` (runs a stop after an error cut short): those count
+   * against MAX_ATTEMPTS.
    */
-  releaseLeases: (owner: string, countedLeases?: readonly string[]) => Promise<number>
+  releaseLeases: (owner: string, countedEventIds?: readonly string[]) => Promise<number>
   /**
    * The newest event of object `objectId` created strictly after `created` (Stripe seconds: events of
    * the same second are never "newer") whose type is one of `types` and whose status is handled;

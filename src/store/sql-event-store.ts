@@ -229,19 +229,20 @@ export function createSqlEventStore (client: SqlClient): EventStore {
     return writes.add({ kind: 'finish', attempt, result, lease })
   }
 
-  async function releaseLeases (owner: string, countedLeases: readonly string[] = []): Promise<number> {
+  async function releaseLeases (owner: string, countedEventIds: readonly string[] = []): Promise<number> {
     // A clean stop's interrupted attempt did not finish, so it does not count against the event's
     // attempts; one cut short by an error does, or a poison event would never reach MAX_ATTEMPTS. An
     // event claimed but never started (waiting in memory for a slot) never counts: an error elsewhere
     // must not spend its budget.
-    const counted = countedLeases.length === 0
+    const countedIds = [...new Set(countedEventIds)]
+    const counted = countedIds.length === 0
       ? '0'
-      : `CASE WHEN lease_owner IN (${countedLeases.map((_, index) => `$${index + 3}`).join(', ')}) THEN 1 ELSE 0 END`
+      : `CASE WHEN id IN (${countedIds.map((_, index) => `$${index + 3}`).join(', ')}) THEN 1 ELSE 0 END`
     const rows = await client.query({
       sql: `UPDATE stripe_events SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL,
               attempts = attempts - 1 + ${counted}, next_attempt_at = $2
             WHERE status = 'processing' AND substr(lease_owner, 1, length($1)) = $1 RETURNING id`,
-      params: [leaseTokenPrefix(owner), Date.now(), ...countedLeases]
+      params: [leaseTokenPrefix(owner), Date.now(), ...countedIds]
     })
     return rows.length
   }

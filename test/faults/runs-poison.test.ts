@@ -114,7 +114,7 @@ test('a crash on a poison event charges the runs it cut short, not the events wa
 
   const store = await storeOf(t, { dataDir })
   t.match(await store.get(poison.id), { status: 'pending', attempts: 1, lastError: `Error: poison event ${poison.id}` }, 'the poison run is a failed attempt')
-  t.match(await store.get(hung.id), { status: 'pending', attempts: 1 }, 'the run it cut short counts')
+  t.match(await store.get(hung.id), { status: 'pending', attempts: 1 }, 'the run it cut short is a failed attempt')
   let neverRan = 0
   for (const event of waiting) {
     const stored = await store.get(event.id)
