@@ -3,6 +3,7 @@
 // with the most self time and the same summed by package.
 //
 //   npm run build && node --import tsx bench/profile-inbox.ts [--seconds 10] [--connections 50] [--top 25] [--store sqlite|none]
+//     [--kind router|verify-floor]   (verify-floor: the suite's floor, for a side-by-side look at what the router adds)
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,7 +18,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     top: { type: 'string', default: '25' },
     // none profiles the router without storage: where it spends more than the floor.
-    store: { type: 'string', default: 'sqlite' }
+    store: { type: 'string', default: 'sqlite' },
+    kind: { type: 'string', default: 'router' }
   }
 })
 const seconds = Number(values.seconds)
@@ -27,13 +29,15 @@ interface CpuProfile { nodes: ProfileNode[], samples: number[], timeDeltas: numb
 
 const template = templateOfSize()
 const profileDir = mkdtempSync(join(tmpdir(), 'stripe-router-profile-'))
-const server = await startServer({ kind: 'router', env: { EVENT_STORE: values.store }, nodeFlags: ['--cpu-prof', '--cpu-prof-dir', profileDir] })
+if (values.kind !== 'router' && values.kind !== 'verify-floor') throw new Error(`--kind is router or verify-floor, not ${values.kind}`)
+const kind = values.kind
+const server = await startServer({ kind, env: kind === 'router' ? { EVENT_STORE: values.store } : {}, nodeFlags: ['--cpu-prof', '--cpu-prof-dir', profileDir] })
 const warmUp = writeSignedRequests(template, Array.from({ length: 20_000 }, (_, index) => `evt_profile_warm_${index}`), 'profile-warm-up')
 await runWrk(server.url, warmUp, 2, Number(values.connections))
 const requests = writeSignedRequests(template, Array.from({ length: 20_000 * seconds }, (_, index) => `evt_profile_${index}`), 'profile')
 const result = await runWrk(server.url, requests, seconds, Number(values.connections))
 // A graceful stop: node writes the profile on exit, which SIGKILL would prevent.
-await server.stop('SIGTERM')
+await server.stop(kind === 'router' ? 'SIGTERM' : 'SIGINT')
 
 const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'))
 if (file === undefined) throw new Error(`no profile was written in ${profileDir}`)
@@ -58,6 +62,6 @@ for (const node of profile.nodes) {
 }
 const top = (map: Map<string, number>, count: number): string[] => [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, count)
   .map(([name, micros]) => `  ${(100 * micros / total).toFixed(1).padStart(5)} %  ${(micros / 1000).toFixed(0).padStart(6)} ms  ${name}`)
-console.log([`router, EVENT_STORE=${values.store}, under wrk, ${seconds} s: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.failures} failures; ` +
+console.log([`${kind === 'router' ? `router, EVENT_STORE=${values.store}` : 'floor'}, under wrk, ${seconds} s: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.failures} failures; ` +
   `${(total / 1e6).toFixed(1)} s profiled in all (start-up and warm-up included)`,
 'Self time by function:', ...top(byFunction, Number(values.top)), 'Self time by package:', ...top(byPackage, 15)].join('\n'))
