@@ -137,6 +137,8 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
       const next = backlog.shift() as ClaimedInMemory
       track(next.event, next.parsed)
     }
+    // Emptied with slots still free (the ends fell back under their limit): the store's turn.
+    if (backlog.length === 0 && maybeDue) claimIfFree()
   }
   // An event claimed here runs now if it can, else waits in the backlog behind the others, unless
   // this instance runs it already or ran it to success (then nothing waits, and no slot is taken).
@@ -262,8 +264,13 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
       const wakesBefore = wakes
       const batch = await context.store.claimDue(lease, now, now + context.leaseMs, wanted, context.retry?.maxAttempts)
       claimWorks()
-      // Claimed as the stop began: not run here. stop() waits for this pass (within its grace), then gives their leases back.
-      if (stopped) return
+      // Claimed as the stop began: not run here. stop() waits for this pass (within its grace), then
+      // gives their leases back. A run still going here takes its event's new lease all the same, or
+      // its end, recorded under the old one, would not settle the event.
+      if (stopped) {
+        for (const event of batch) runsHereAlready(event)
+        return
+      }
       // Fewer than asked: nothing more is due. Until the next poll or pending insert, a freed slot
       // need not ask the store again (a query per handled event showed on the hot path).
       if (batch.length < wanted && wakes === wakesBefore) maybeDue = false
@@ -366,7 +373,10 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
     await waitForRuns(graceMs)
     // Read before the aborts: a run whose end is then given up leaves the list unrecorded.
     const cutShort = context.runs.values().map((run) => run.eventId)
-    if (cutShort.length > 0) {
+    // `context.runs` has the inline runs too; `running` has as well the worker's runs not yet started,
+    // still renewing a lease that ran low: past the grace they must not start (runAttempt reads
+    // pastGrace once the renewal is back).
+    if (context.runs.size > 0 || running.size > 0) {
       for (const run of context.runs.values()) {
         run.controller.abort(afterError ? new StoppedAfterErrorError() : new RunReleasedError())
       }

@@ -180,6 +180,9 @@ export async function runAttempt (
       log.warn(ids, 'The lease on a claimed event ran low or expired before its run started, and renewing it failed: another claim took it or a run of it succeeded meanwhile; not running it')
       return { result: null }
     }
+    // The instance stopped past its grace while the renewal was on its way: its runs were aborted
+    // and its leases are being given back, so this one must not start now.
+    if (context.pastGrace.aborted) return { result: null }
   }
   const controller = new LazyAbortController()
   const run: Run = {

@@ -217,9 +217,10 @@ export interface EventStore {
   finishAttempt: (attempt: Attempt, result: AttemptResult, lease?: string) => Promise<boolean>
   /**
    * Gives back every lease of `owner`'s tokens, so that other workers take those events at once;
-   * resolves to how many events were given back. Their claims' attempts are given back too, except
-   * those of the events in `countedEventIds` (runs a stop after an error cut short): those count
-   * against MAX_ATTEMPTS.
+   * resolves to how many events were given back. Their claims' attempts are given back too (the
+   * events are pending again), except those of the events in `countedEventIds` (runs a stop after an
+   * error cut short): those count against MAX_ATTEMPTS, and their leases expire now, for the next
+   * claim or, at MAX_ATTEMPTS, the sweep that marks them failed.
    */
   releaseLeases: (owner: string, countedEventIds?: readonly string[]) => Promise<number>
   /**

@@ -231,16 +231,20 @@ export function createSqlEventStore (client: SqlClient): EventStore {
 
   async function releaseLeases (owner: string, countedEventIds: readonly string[] = []): Promise<number> {
     // A clean stop's interrupted attempt did not finish, so it does not count against the event's
-    // attempts; one cut short by an error does, or a poison event would never reach MAX_ATTEMPTS. An
-    // event claimed but never started (waiting in memory for a slot) never counts: an error elsewhere
-    // must not spend its budget.
+    // attempts: the event is pending again, its attempt given back. One cut short by an error does
+    // count, or a poison event would never reach MAX_ATTEMPTS: its claim is left as a crash leaves
+    // it, its lease expired now, so that the next claim takes it at once, or, at MAX_ATTEMPTS, the
+    // claim-time sweep marks it failed (pending at the cap, nothing would ever take it). An event
+    // claimed but never started (waiting in memory for a slot) never counts.
     const countedIds = [...new Set(countedEventIds)]
-    const counted = countedIds.length === 0
-      ? '0'
-      : `CASE WHEN id IN (${countedIds.map((_, index) => `$${index + 3}`).join(', ')}) THEN 1 ELSE 0 END`
+    const isCounted = countedIds.length === 0 ? 'FALSE' : `id IN (${countedIds.map((_, index) => `$${index + 3}`).join(', ')})`
     const rows = await client.query({
-      sql: `UPDATE stripe_events SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL,
-              attempts = attempts - 1 + ${counted}, next_attempt_at = $2
+      sql: `UPDATE stripe_events SET
+              status = CASE WHEN ${isCounted} THEN status ELSE 'pending' END,
+              lease_owner = CASE WHEN ${isCounted} THEN lease_owner ELSE NULL END,
+              lease_expires_at = CASE WHEN ${isCounted} THEN CAST($2 AS BIGINT) ELSE NULL END,
+              attempts = CASE WHEN ${isCounted} THEN attempts ELSE attempts - 1 END,
+              next_attempt_at = $2
             WHERE status = 'processing' AND substr(lease_owner, 1, length($1)) = $1 RETURNING id`,
       params: [leaseTokenPrefix(owner), Date.now(), ...countedIds]
     })

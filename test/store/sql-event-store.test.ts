@@ -197,8 +197,12 @@ for (const [backend, open] of Object.entries(backends)) {
     t.match(await store.get('evt_theirs'), { status: 'processing', leaseOwner: leaseToken('stopping-too', 1) })
     await store.insert(newEvent('evt_waiting'), { status: 'processing', owner: leaseToken('crashing', 7), leaseExpiresAt: now + 60_000 })
     t.equal(await store.releaseLeases('crashing', ['evt_crashed', 'evt_crashed']), 2)
-    t.match(await store.get('evt_crashed'), { status: 'pending', attempts: 1, leaseOwner: null }, 'a stop after an error counts the attempt of the run it cut short')
+    t.match(await store.get('evt_crashed'), { status: 'processing', attempts: 1, leaseOwner: leaseToken('crashing', 7) }, 'a stop after an error counts the attempt of the run it cut short')
+    t.ok(((await store.get('evt_crashed'))?.leaseExpiresAt ?? Infinity) <= Date.now(), 'and its lease has expired, for the next claim')
     t.match(await store.get('evt_waiting'), { status: 'pending', attempts: 0, leaseOwner: null }, 'and gives back that of a claim that never ran')
+    // With MAX_ATTEMPTS 1 the counted run was the last: the sweep fails it, where left pending nothing would take it.
+    t.same((await store.failAbandoned(Date.now(), 1)).map((event) => event.id), ['evt_crashed'], 'at the cap, the claim-time sweep marks it failed')
+    t.same((await store.claimDue('next', Date.now(), Date.now() + 60_000, 10, 1)).map((event) => event.id).sort(), ['evt_mine', 'evt_waiting'], 'the given-back events are claimed at once')
   })
 
   test(`${backend}: a lost claim is fenced: its run is in the history but cannot renew or settle the newer claim`, async (t) => {
