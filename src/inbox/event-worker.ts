@@ -114,8 +114,8 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
   // Events stored claimed while they could not start (every slot busy, or too many ends unrecorded),
   // and those of a claim that came back after deliveries took the slots, run in order as they can:
   // under load most deliveries arrive then, and left pending, each cost a claim, a read of its
-  // payload and a second parse. A lease that runs out meanwhile is renewed or
-  // given up at the run's start (runAttempt); a stop leaves them to releaseLeases.
+  // payload and a second parse. A lease that runs out meanwhile is renewed or given up at the run's
+  // start (runAttempt); a stop leaves them to releaseLeases, uncounted.
   const backlog: ClaimedInMemory[] = []
   const taken = (): number => busy() + backlog.length
   // How many events this instance takes into memory (running, being stored claimed, waiting) before
