@@ -5,7 +5,7 @@ import type { StoredEvent } from '../store/event-store.js'
 import { lazyChildLogger } from '../logging/lazy-child-logger.js'
 import { describeStoreError, storeErrorFields } from '../store/store-health.js'
 import { LinkedSet } from './linked-set.js'
-import { runAttempt, succeededHereLately, type AttemptContext } from './run-attempt.js'
+import { runAttempt, runHereOf, succeededHereLately, type AttemptContext } from './run-attempt.js'
 import { RunReleasedError, StoppedAfterErrorError } from './run-aborts.js'
 import { UnreadablePayloadError } from './unreadable-payload.js'
 import type { RoutedEvent } from '../delivery/routed-event.js'
@@ -176,7 +176,7 @@ export function startEventWorker (context: AttemptContext, options: WorkerHooks,
   function runsHereAlready (event: StoredEvent): boolean {
     // Still running (or recording its end) here, and claimed again once its lease ran out: the run
     // goes on under the new claim rather than starting a second one.
-    const current = context.runs.findLast((run) => run.eventId === event.id)
+    const current = runHereOf(context, event.id)
     if (current !== undefined) {
       current.lease = event.leaseOwner ?? current.lease
       log.warn({ eventId: event.id, attempt: event.attempts }, 'Re-claimed an event this instance is still running or recording; its run keeps the new lease')

@@ -58,6 +58,11 @@ export interface AttemptReport {
   error?: unknown
 }
 
+/** This instance's newest run of `eventId` not yet ended (running, or recording its end), if any. */
+export function runHereOf (context: AttemptContext, eventId: string): Run | undefined {
+  return context.runs.findLast((run) => run.eventId === eventId)
+}
+
 /**
  * Whether a run of `eventId` here succeeded under a claim a newer one had taken, within the last
  * lease; forgets older entries as it looks.

@@ -12,7 +12,7 @@ import { logIgnored, takesLivemode, type LivemodeGuard } from './livemode-guard.
 import { toNewEvent } from './new-event.js'
 import type { ReceiveOutcome } from './receive-outcome.js'
 import { isIdConflict, isRequeueable } from './repeat-delivery.js'
-import { runAttempt, succeededHereLately, type AttemptContext } from './run-attempt.js'
+import { runAttempt, runHereOf, succeededHereLately, type AttemptContext } from './run-attempt.js'
 
 export interface StoredReceiveOptions {
   mode: 'queued' | 'inline'
@@ -181,7 +181,7 @@ export function createStoredReceive (context: AttemptContext, worker: EventWorke
   // run out meanwhile, so the store alone would let this claim start a second run (409 too); one that
   // succeeded here under a claim a newer one took is acknowledged, its success is in its history.
   async function receiveDuplicateInline (newEvent: NewEvent, event: RoutedEvent, eventLog: FastifyBaseLogger): Promise<ReceiveOutcome> {
-    if (context.runs.findLast((run) => run.eventId === newEvent.id) !== undefined) throw new EventInProgressError(newEvent.id)
+    if (runHereOf(context, newEvent.id) !== undefined) throw new EventInProgressError(newEvent.id)
     if (succeededHereLately(context, newEvent.id)) return 'duplicate'
     const now = Date.now()
     const claimed = await store.claim(newEvent.id, nextLease(), now, now + leaseMs)
