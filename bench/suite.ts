@@ -21,6 +21,7 @@ import { runWrk, writeSignedRequests } from './lib/wrk.js'
 import { standardSize, templateOfSize } from './lib/event-template.js'
 import { atMost, atLeast, notMeasured, type TargetResult, type TargetName } from './lib/targets.js'
 import { backlogTimeline, type PacedLoadResult } from './lib/paced-load.js'
+import { coreUsageSampler, type CoreShares } from './lib/core-usage.js'
 
 const { values } = parseArgs({
   options: {
@@ -429,7 +430,12 @@ if (sections.has('paced')) {
     { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] })
   let output = ''
   sender.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  // How each core was used, every 5 s: when handling falls behind, whether the server had its core.
+  const coreSamplers = { server: coreUsageSampler(1, server.pid), sender: coreUsageSampler(0, sender.pid as number) }
+  const coreSamples: Array<{ at: number, server: CoreShares, sender: CoreShares }> = []
+  const sampling = setInterval(() => { coreSamples.push({ at: Date.now(), server: coreSamplers.server(), sender: coreSamplers.sender() }) }, 5_000)
   const code = await new Promise((resolve) => sender.once('exit', resolve))
+  clearInterval(sampling)
   const line = output.split('\n').find((text) => text.startsWith('PACED_JSON '))
   if (code !== 0 || line === undefined) throw new Error(`the paced sender failed (${String(code)}): ${output}`)
   const load = JSON.parse(line.slice('PACED_JSON '.length)) as PacedLoadResult
@@ -459,11 +465,17 @@ if (sections.has('paced')) {
   // Whether handling kept pace all along, or fell behind during the load and caught up after.
   const backlog = backlogTimeline(load, rate, handled)
   const largest = backlog.reduce((most, sample) => sample.sent - sample.handled > most.sent - most.handled ? sample : most, { atSeconds: 0, sent: 0, handled: 0 })
-  results.paced = { measuredMax, rate, achievedRate, seconds: pacedSeconds, sent: load.sent, acknowledged: load.acknowledged.length, failures: load.failures, unhandled, lagSeconds, backlog }
+  // The sender signs every delivery before its clock starts: the samples taken before then are left out.
+  const cores = coreSamples.filter((sample) => sample.at > load.startedAt + 4_000)
+    .map((sample) => ({ atSeconds: Math.round((sample.at - load.startedAt) / 1000), server: sample.server, sender: sample.sender }))
+  results.paced = { measuredMax, rate, achievedRate, seconds: pacedSeconds, sent: load.sent, acknowledged: load.acknowledged.length, failures: load.failures, unhandled, lagSeconds, backlog, cores }
+  const shares = (core: CoreShares): string => `${core.own}/${core.otherProcesses}/${core.interrupts}/${core.steal}`
   report.push(`Handling at a held rate: ${rate} req/s (70 % of ${measuredMax.toFixed(0)}, sent at ${achievedRate.toFixed(0)}) for ${pacedSeconds} s, router + SQLite inbox with a handler that records each run`,
     `  ${load.sent} sent, ${load.acknowledged.length} acknowledged, ${load.failures} failed; ${load.acknowledged.length - unhandled} of the acknowledged handled, ` +
     `the last ${lagSeconds.toFixed(2)} s after the last request (${((lastHandledAt - load.lastAnsweredAt) / 1000).toFixed(2)} s after the last answer)`,
     `  acknowledged but not yet handled, every 5 s from the start: ${backlog.map((sample) => sample.sent - sample.handled).join(', ')} (largest ${largest.sent - largest.handled}, at ${largest.atSeconds} s)`,
+    `  core 1 over each 5 s, % taken by the server / other processes / interrupts / the host (steal): ${cores.map((sample) => shares(sample.server)).join(', ')}`,
+    `  core 0 likewise, the sender first: ${cores.map((sample) => shares(sample.sender)).join(', ')}`,
     `  ${describeTarget('handledWithin2s', targetResults.handledWithin2s)}`, '')
 }
 

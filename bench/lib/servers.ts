@@ -12,6 +12,7 @@ import type { SqlClient } from '../../src/store/sql-client.js'
 import { createSqlEventStore } from '../../src/store/sql-event-store.js'
 import { openSqliteClient } from '../../src/store/sqlite-client.js'
 import { createScratchSchema } from '../../test/helpers/postgres.js'
+import { procCpuSeconds } from './core-usage.js'
 import { startArguments } from './start-command.js'
 import { benchSecret } from './wrk.js'
 
@@ -42,6 +43,8 @@ export interface RunningServer {
   memory: () => { rssMiB: number, peakRssMiB: number }
   /** CPU time the server has used so far (user + system), in seconds, from /proc. */
   cpuSeconds: () => number
+  /** The server's process id (pinned to core 1). */
+  pid: number
   /**
    * For a router with a store: how many events it stored, and how many it handled. For the least
    * durable inbox: its stored rows, the rows its handler's end was recorded in, and (read after
@@ -75,16 +78,6 @@ async function waitUntilServing (url: string, child: ChildProcess): Promise<void
     }
   }
   throw new Error(`the server at ${url} did not start`)
-}
-
-// /proc/<pid>/stat counts CPU time in clock ticks, 100 a second on Linux.
-const ticksPerSecond = 100
-
-function procCpuSeconds (pid: number): number {
-  // The fields after the command name, which is in parentheses and may hold spaces.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond
 }
 
 function procStatusMiB (pid: number, field: string): number {
@@ -143,6 +136,7 @@ export async function startServer (spec: ServerSpec): Promise<RunningServer> {
     startupMs,
     memory: () => ({ rssMiB: procStatusMiB(pid, 'VmRSS'), peakRssMiB: procStatusMiB(pid, 'VmHWM') }),
     cpuSeconds: () => procCpuSeconds(pid),
+    pid,
     handledOnceCheck: async () => {
       const client = openClient()
       const [row] = await client.query({
