@@ -9,6 +9,7 @@ import { createStorelessInbox } from '../src/inbox/storeless-inbox.js'
 import { StoreUnavailableError } from '../src/errors.js'
 import { redactCredentials } from '../src/logging/redact-credentials.js'
 import { deliveryMode, storeKind } from '../config/resolved-settings.js'
+import { acceptHold } from '../src/store/accept-hold.js'
 import { createEventStore } from '../src/store/open-event-store.js'
 import { storeErrorFields } from '../src/store/store-health.js'
 import { openWithBackOff, type StoreOpening } from '../src/store/store-opening.js'
@@ -29,12 +30,16 @@ const eventInbox: FastifyPluginAsync<EventInboxOptions> = async (fastify, opts) 
   const { config } = fastify
   // The metrics plugin watches every handler run.
   const guardAndObserver: GuardAndObserver = { livemode: config.LIVEMODE, observer: fastify.metrics }
-  const created = createEventStore(config, fastify.log)
+  // SQLite's commits hold the event loop, and Node accepts one connection per turn of it: while
+  // connections keep coming, commits wait a few turns for them (src/store/accept-hold.ts).
+  const commitHold = acceptHold()
+  const created = createEventStore(config, fastify.log, commitHold)
   if (created === null) {
     fastify.log.warn('EVENT_STORE=none: events are not stored, deduplicated or retried; handlers run inline')
     fastify.decorate('eventInbox', createStorelessInbox(fastify.stripeHandlers, guardAndObserver))
     return
   }
+  if (created.kind === 'sqlite') fastify.server.on('connection', commitHold.noteAccepted)
   let ready = false
   let opening: StoreOpening | undefined
   let store = created

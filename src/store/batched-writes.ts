@@ -5,7 +5,7 @@
 import type { Attempt, AttemptResult, Delivery, InsertAs, NewEvent } from './event-store.js'
 import type { SqlClient, SqlRow, SqlStatement, SqlValue } from './sql-client.js'
 import { firstSuccessAt } from './success-history.js'
-import { createWriteBatcher, type WriteBatcher } from './write-batcher.js'
+import { createWriteBatcher, type FlushHold, type WriteBatcher } from './write-batcher.js'
 
 export type Write =
   | { kind: 'insert', event: NewEvent, as: InsertAs }
@@ -207,8 +207,9 @@ function inEventIdOrder<W> (writes: W[], eventId: (write: W) => string): W[] {
 /**
  * The batcher of the store's hot writes. Within a batch's transaction: inserts, ends of attempts,
  * records of deliveries, then claims, so that a claim sees the slots and the events of its batch.
+ * `flushHold`, if given, may put a flush off for a few turns (see accept-hold.ts).
  */
-export function createBatchedWrites (client: SqlClient): BatchedWrites {
+export function createBatchedWrites (client: SqlClient, flushHold?: FlushHold): BatchedWrites {
   const deliveriesSql = insertDeliveriesSql(client.dialect.bytesType)
   function planDeliveries (records: RecordDelivery[]): Planned {
     if (records.length === 0) return { statements: [], answer: () => [] }
@@ -239,7 +240,7 @@ export function createBatchedWrites (client: SqlClient): BatchedWrites {
     })
     claims.forEach((write, index) => answerOf.set(write, rows[offset + index] ?? []))
     return writes.map((write) => answerOf.get(write) ?? (write.kind === 'claim' ? [] : false))
-  }, 500, client.dialect.writeBatchesInFlight)
+  }, 500, client.dialect.writeBatchesInFlight, flushHold)
   return {
     add: (write) => batcher.add(write) as Promise<boolean>,
     claim: (statement) => batcher.add({ kind: 'claim', statement }) as Promise<SqlRow[]>

@@ -9,6 +9,7 @@ import { openPostgresClient } from './postgres-client.js'
 import { createSqlEventStore } from './sql-event-store.js'
 import { openSqliteClient, type SqliteLog } from './sqlite-client.js'
 import { trackStoreHealth, type HealthTrackedStore } from './store-health.js'
+import type { FlushHold } from './write-batcher.js'
 import { redactCredentials } from '../logging/redact-credentials.js'
 
 /** Where events are kept: the SQLite file, the PostgreSQL URL without its password, or nowhere. */
@@ -24,21 +25,23 @@ export function storeLocation (settings: Settings): string {
  * The store the settings name, not yet migrated; null when EVENT_STORE=none. PostgreSQL's pool
  * connects on its first query, so this succeeds while the database is down. Its operations throw
  * StoreUnavailableError when the database fails them. `log` hears of a SQLite file created at start
- * or lost while running.
+ * or lost while running. `commitHold` puts SQLite's commits off while the HTTP server accepts
+ * connections (accept-hold.ts); PostgreSQL's commits do not hold the event loop, and ignore it.
  */
-export function createEventStore (settings: Settings, log?: SqliteLog): HealthTrackedStore | null {
+export function createEventStore (settings: Settings, log?: SqliteLog, commitHold?: FlushHold): HealthTrackedStore | null {
   const kind = storeKind(settings)
   if (kind === 'none') return null
   if (kind === 'postgres' && settings.DATABASE_URL === undefined) {
     throw new InvalidSettingError('EVENT_STORE=postgres needs DATABASE_URL, e.g. postgres://user:password@db:5432/stripe_events')
   }
-  const client = kind === 'postgres'
-    ? openPostgresClient(settings.DATABASE_URL as string, {
+  if (kind === 'postgres') {
+    return trackStoreHealth(createSqlEventStore(openPostgresClient(settings.DATABASE_URL as string, {
       connectMs: settings.DATABASE_CONNECT_TIMEOUT_MS,
       statementMs: settings.DATABASE_STATEMENT_TIMEOUT_MS
-    })
-    : openSqliteClient(resolve(settings.DATA_DIR, 'events.sqlite'), { lockTimeoutMs: settings.SQLITE_LOCK_TIMEOUT_MS, synchronous: settings.SQLITE_SYNCHRONOUS, log })
-  return trackStoreHealth(createSqlEventStore(client))
+    })))
+  }
+  const client = openSqliteClient(resolve(settings.DATA_DIR, 'events.sqlite'), { lockTimeoutMs: settings.SQLITE_LOCK_TIMEOUT_MS, synchronous: settings.SQLITE_SYNCHRONOUS, log })
+  return trackStoreHealth(createSqlEventStore(client, commitHold))
 }
 
 /** The store, migrated and ready; null when EVENT_STORE=none. Throws StoreUnavailableError when it cannot be opened. */

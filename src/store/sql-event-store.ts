@@ -21,6 +21,7 @@ import type {
 import { eventStatuses, leaseTokenPrefix } from './event-store.js'
 import { migrate, schemaExists } from './migrate.js'
 import { createBatchedWrites } from './batched-writes.js'
+import type { FlushHold } from './write-batcher.js'
 import { firstSuccessAt } from './success-history.js'
 import { routedTypesSql } from './routed-types-sql.js'
 import { claimReconcileSweep, finishReconcileSweep } from './reconcile-sweeps.js'
@@ -107,10 +108,11 @@ const attemptsSinceRequeue = (event: string): string => `(${event}.attempts - ${
 // The largest INTEGER both databases compare against attempts: "no cap".
 const noAttemptCap = 2_147_483_647
 
-export function createSqlEventStore (client: SqlClient): EventStore {
+/** The event store over `client`; `flushHold` may put its batched commits off for a few turns (see accept-hold.ts). */
+export function createSqlEventStore (client: SqlClient, flushHold?: FlushHold): EventStore {
   const { dialect } = client
 
-  const writes = createBatchedWrites(client)
+  const writes = createBatchedWrites(client, flushHold)
 
   function insert (event: NewEvent, as: InsertAs): Promise<boolean> {
     return writes.add({ kind: 'insert', event, as })

@@ -1,6 +1,7 @@
 // Coalesces writes that arrive in the same turn of the event loop into one transaction: under load,
 // one commit (one WAL append, one fsync on PostgreSQL) serves many deliveries instead of one each.
 // While `maxInFlight` batches are being written, new writes queue up and go together in the next one.
+// A flush may be held for a few turns while something else needs them (see FlushHold).
 
 export type FlushBatch<Item, Result> = (items: Item[]) => Promise<Result[]>
 
@@ -14,14 +15,25 @@ interface Waiting<Item, Result> {
   reject: (error: unknown) => void
 }
 
+/** When a due flush waits for later turns of the event loop instead of running in this one. */
+export interface FlushHold {
+  /** Asked in each turn a flush is due: true holds it to the next turn. */
+  holds: () => boolean
+  /** The longest a flush is held, in milliseconds from the turn it first fell due. */
+  maxHoldMs: number
+}
+
 /**
  * A batcher whose batches hold at most `maxBatch` items and are flushed by `flush`, at most
- * `maxInFlight` at once (each its own transaction: they commit in any order).
+ * `maxInFlight` at once (each its own transaction: they commit in any order), each in the turn after
+ * its first write unless `hold` puts it off.
  */
-export function createWriteBatcher<Item, Result> (flush: FlushBatch<Item, Result>, maxBatch: number, maxInFlight = 1): WriteBatcher<Item, Result> {
+export function createWriteBatcher<Item, Result> (flush: FlushBatch<Item, Result>, maxBatch: number, maxInFlight = 1, hold?: FlushHold): WriteBatcher<Item, Result> {
   let queue: Array<Waiting<Item, Result>> = []
   let scheduled = false
   let writing = 0
+  // When the flush now due was first held, or null while it was not.
+  let heldSince: number | null = null
 
   async function write (): Promise<void> {
     scheduled = false
@@ -44,7 +56,20 @@ export function createWriteBatcher<Item, Result> (flush: FlushBatch<Item, Result
   function schedule (): void {
     if (scheduled) return
     scheduled = true
-    setImmediate(() => { void write() })
+    setImmediate(writeUnlessHeld)
+  }
+
+  function writeUnlessHeld (): void {
+    if (hold !== undefined && hold.holds()) {
+      const now = Date.now()
+      heldSince ??= now
+      if (now - heldSince < hold.maxHoldMs) {
+        setImmediate(writeUnlessHeld)
+        return
+      }
+    }
+    heldSince = null
+    void write()
   }
 
   return {

@@ -72,3 +72,42 @@ test('a failed batch rejects its own writes only', async (t) => {
   t.equal(await stored, 2)
   t.equal(calls, 2)
 })
+
+test('a held flush waits one turn per hold, and the writes of those turns join its batch', async (t) => {
+  const held = heldFlush()
+  let holdsLeft = 3
+  let asked = 0
+  const batcher = createWriteBatcher(held.flush, 500, 1, { holds: () => { asked++; return holdsLeft-- > 0 }, maxHoldMs: 10_000 })
+  const answers = [batcher.add(1)]
+  for (let turn = 0; turn < 3; turn++) {
+    await nextTurn()
+    t.same(held.batches, [], `still held after ${turn + 1} turns`)
+    answers.push(batcher.add(turn + 2))
+  }
+  await nextTurn()
+  t.same(held.batches, [[1, 2, 3, 4]], 'flushed in the first turn not held, with every write made meanwhile')
+  t.equal(asked, 4, 'asked once per turn the flush was due')
+  held.release()
+  t.same(await Promise.all(answers), [10, 20, 30, 40])
+})
+
+test('a hold that never lets go puts a flush off for maxHoldMs, no longer', async (t) => {
+  const held = heldFlush()
+  const batcher = createWriteBatcher(held.flush, 500, 1, { holds: () => true, maxHoldMs: 30 })
+  const addedAt = Date.now()
+  const answer = batcher.add(1)
+  while (held.batches.length === 0 && Date.now() - addedAt < 1_000) await nextTurn()
+  const heldMs = Date.now() - addedAt
+  t.same(held.batches, [[1]])
+  t.ok(heldMs >= 30 && heldMs < 1_000, `flushed once the hold ran out (after ${heldMs} ms)`)
+  held.release()
+  t.equal(await answer, 10)
+  // The next flush is held afresh, not flushed at once for a hold that ran out before it.
+  const nextAnswer = batcher.add(2)
+  await nextTurn()
+  await nextTurn()
+  t.same(held.batches, [[1]], 'the next flush is held again')
+  while (held.batches.length === 1) await nextTurn()
+  held.release()
+  t.equal(await nextAnswer, 20)
+})
