@@ -15,8 +15,8 @@ export interface AcceptHold extends FlushHold {
 
 /**
  * Holds a due flush while a connection was accepted since the last turn asked, for at most
- * `maxHoldMs` milliseconds (10 by default: enough turns to accept about 50 connections here, and the
- * most a delivery's answer is put off).
+ * `maxHoldMs` milliseconds per flush (10 by default: enough turns to accept about 50 connections
+ * here). A connection accepted while no flush was due holds the next one a turn, for nothing.
  */
 export function acceptHold (maxHoldMs = 10): AcceptHold {
   let accepted = false

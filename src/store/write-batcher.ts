@@ -19,7 +19,11 @@ interface Waiting<Item, Result> {
 export interface FlushHold {
   /** Asked in each turn a flush is due: true holds it to the next turn. */
   holds: () => boolean
-  /** The longest a flush is held, in milliseconds from the turn it first fell due. */
+  /**
+   * The longest one flush is held, in milliseconds from its first held turn. Per flush: a batch
+   * left behind by a full one (over 500 writes) is held afresh. The held turns poll without
+   * waiting, so they keep the core busy for that long.
+   */
   maxHoldMs: number
 }
 
@@ -61,7 +65,8 @@ export function createWriteBatcher<Item, Result> (flush: FlushBatch<Item, Result
 
   function writeUnlessHeld (): void {
     if (hold !== undefined && hold.holds()) {
-      const now = Date.now()
+      // Monotonic: a step of the wall clock must not lengthen or cut short a hold.
+      const now = performance.now()
       heldSince ??= now
       if (now - heldSince < hold.maxHoldMs) {
         setImmediate(writeUnlessHeld)
