@@ -23,6 +23,11 @@ export interface AppOptions {
 }
 
 const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
+  // A client that closes its sending side right after its request (`printf ... | nc`, a raw socket)
+  // still gets its answer: by default Node aborts a request whose client half-closes and ends the
+  // socket, and a delivery's answer waits for its commit, a turn of the event loop or more later.
+  // (`httpAllowHalfOpen` is a property of Node's http.Server, false by default, not in its types.)
+  ;(fastify.server as { httpAllowHalfOpen?: boolean }).httpAllowHalfOpen = true
   await fastify.register(config, { env: opts.env })
   await fastify.register(metrics)
   await fastify.register(errorReplies)
