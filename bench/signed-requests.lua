@@ -2,10 +2,14 @@
 -- and the body is the template with that id, so every request carries a new, validly signed event.
 local ids, signatures, before, after = {}, {}, nil, nil
 local index, path = 0, "/webhook"
+-- With a fourth argument "close", each request asks the server to close its connection after the
+-- answer: wrk then opens a new one for the next request.
+local closing = false
 
 function init (args)
   local list, template = args[1], args[2]
   path = args[3] or path
+  closing = args[4] == "close"
   local file = assert(io.open(template, "rb"))
   local text = file:read("*a")
   file:close()
@@ -20,10 +24,12 @@ end
 
 function request ()
   index = index % #ids + 1
-  return wrk.format("POST", path, {
+  local headers = {
     ["Content-Type"] = "application/json",
     ["Stripe-Signature"] = signatures[index]
-  }, before .. ids[index] .. after)
+  }
+  if closing then headers["Connection"] = "close" end
+  return wrk.format("POST", path, headers, before .. ids[index] .. after)
 end
 
 function done (summary, latency, requests)

@@ -47,9 +47,10 @@ export interface WrkResult {
   failures: number
 }
 
-export async function runWrk (url: string, requests: SignedRequests, seconds: number, connections: number): Promise<WrkResult> {
+/** wrk's run; with `newConnectionEach`, every request says `Connection: close`, so each goes on a connection of its own. */
+export async function runWrk (url: string, requests: SignedRequests, seconds: number, connections: number, newConnectionEach = false): Promise<WrkResult> {
   const wrk = spawn('taskset', ['-c', '0', 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency',
-    '-s', luaScript, `${url}/webhook`, '--', requests.list, requests.template, '/webhook'], { stdio: ['ignore', 'pipe', 'inherit'] })
+    '-s', luaScript, `${url}/webhook`, '--', requests.list, requests.template, '/webhook', ...(newConnectionEach ? ['close'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] })
   let output = ''
   wrk.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString() })
   const code = await new Promise((resolve) => wrk.once('exit', resolve))
