@@ -34,14 +34,13 @@ export function createEventStore (settings: Settings, log?: SqliteLog, commitHol
   if (kind === 'postgres' && settings.DATABASE_URL === undefined) {
     throw new InvalidSettingError('EVENT_STORE=postgres needs DATABASE_URL, e.g. postgres://user:password@db:5432/stripe_events')
   }
-  if (kind === 'postgres') {
-    return trackStoreHealth(createSqlEventStore(openPostgresClient(settings.DATABASE_URL as string, {
+  const client = kind === 'postgres'
+    ? openPostgresClient(settings.DATABASE_URL as string, {
       connectMs: settings.DATABASE_CONNECT_TIMEOUT_MS,
       statementMs: settings.DATABASE_STATEMENT_TIMEOUT_MS
-    })))
-  }
-  const client = openSqliteClient(resolve(settings.DATA_DIR, 'events.sqlite'), { lockTimeoutMs: settings.SQLITE_LOCK_TIMEOUT_MS, synchronous: settings.SQLITE_SYNCHRONOUS, log })
-  return trackStoreHealth(createSqlEventStore(client, commitHold))
+    })
+    : openSqliteClient(resolve(settings.DATA_DIR, 'events.sqlite'), { lockTimeoutMs: settings.SQLITE_LOCK_TIMEOUT_MS, synchronous: settings.SQLITE_SYNCHRONOUS, log })
+  return trackStoreHealth(createSqlEventStore(client, kind === 'sqlite' ? commitHold : undefined))
 }
 
 /** The store, migrated and ready; null when EVENT_STORE=none. Throws StoreUnavailableError when it cannot be opened. */
