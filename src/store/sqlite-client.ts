@@ -7,7 +7,6 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import Database from 'better-sqlite3'
 import type { SqlClient, SqlDialect, SqlRow, SqlStatement, SqlValue } from './sql-client.js'
 import { promiseTry } from '../promise-try.js'
-import { createWalCheckpointer } from './wal-checkpointer.js'
 
 const sqliteDialect: SqlDialect = {
   name: 'sqlite',
@@ -107,11 +106,8 @@ export function openSqliteClient (file: string, options: SqliteClientOptions = {
   // each took 90-120 ms and came every 2,000 or so events: a few per second under load, enough to
   // be the p99 latency itself. At SQLite's default of 1,000 the longest commit was 30-40 ms, at no
   // measured cost in CPU per event (issue 17). (A 64 MiB page cache was tried too: no clear gain on
-  // this machine, and it showed as resident memory.) Under load a worker thread does most of that
-  // copying and syncing (wal-checkpointer.ts); these checkpoints remain for what it leaves, and they
-  // are what lets the next commit start the WAL over from its beginning.
+  // this machine, and it showed as resident memory.)
   db.pragma(`wal_autocheckpoint = ${walAutocheckpointPages}`)
-  const checkpointer = createWalCheckpointer({ file, synchronous, log })
   // Created here, an empty store stands where an operator may expect months of events (a volume
   // not mounted, a DATA_DIR mistyped): say so where it will be seen.
   if (created) log?.warn({ file }, `a new, empty event store was created at ${file}`)
@@ -185,10 +181,7 @@ export function openSqliteClient (file: string, options: SqliteClientOptions = {
   function attempt<Result> (operation: () => Result, writes: boolean): Result {
     checkIdentity(writes)
     const result = operation()
-    if (writes) {
-      lockedSince = null
-      checkpointer.committed()
-    }
+    if (writes) lockedSince = null
     return result
   }
   async function waitForLock<Result> (operation: () => Result, writes: boolean, startedAt: number): Promise<Result> {
@@ -214,9 +207,6 @@ export function openSqliteClient (file: string, options: SqliteClientOptions = {
       return underLock(() => run(statement, prepared), !prepared.statement.reader)
     }),
     transaction: (statements) => underLock(() => runAll.immediate(statements), true),
-    close: async () => {
-      await checkpointer.close()
-      db.close()
-    }
+    close: async () => { db.close() }
   }
 }
