@@ -1,11 +1,11 @@
 // Every way a delivery can be wrong gets a 4xx with a JSON `{ error, code }`, never a 5xx, never a
 // crash, and the next valid delivery still succeeds. Cases the HTTP parser sees (repeated, oversized
 // and chunked headers, bad framing) go over a real socket; the rest through app.inject.
-import { connect } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import { test } from 'tap'
 import { buildThinEvent } from '../../src/samples/build-thin-event.js'
 import { buildApp, deliver, loadFixture, signPayload } from '../helper.js'
+import { sendRaw } from '../helpers/raw-http.js'
 
 // Both routes share the signature checks and the parser's refusals; each gets the whole matrix.
 const routes = [
@@ -15,24 +15,6 @@ const routes = [
 const event = routes[0]?.event as Record<string, unknown> & { id: string }
 const payload = JSON.stringify(event)
 const nowSeconds = (): number => Math.floor(Date.now() / 1000)
-
-interface RawResponse { status: number, headers: string, body: string }
-
-/** Sends exact bytes over a fresh connection and reads the whole answer. */
-async function sendRaw (port: number, request: string | Buffer): Promise<RawResponse> {
-  return await new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1')
-    const chunks: Buffer[] = []
-    socket.on('data', (chunk) => chunks.push(chunk))
-    socket.on('error', reject)
-    socket.on('close', () => {
-      const text = Buffer.concat(chunks).toString('utf8')
-      const [head = '', ...rest] = text.split('\r\n\r\n')
-      resolve({ status: Number(head.split(' ')[1]), headers: head, body: rest.join('\r\n\r\n') })
-    })
-    socket.end(request)
-  })
-}
 
 function httpRequest (headers: string[], body: string | Buffer): Buffer {
   const head = ['POST /webhook HTTP/1.1', 'Host: 127.0.0.1', 'Connection: close', ...headers].join('\r\n')

@@ -1,21 +1,10 @@
 // A client that closes its sending side right after its request still gets its answer, on both
 // stores: the answer waits for a commit, a turn of the event loop or more after the request is read.
-import { connect, type AddressInfo } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { test } from 'tap'
 import { buildApp, paymentIntentSucceeded, signPayload } from '../helper.js'
 import { backendEnv, backends } from '../helpers/postgres.js'
-
-/** Sends `request` and half-closes at once; resolves with the status line's code once the server closes. */
-async function sendAndHalfClose (port: number, request: string): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1')
-    const chunks: Buffer[] = []
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-    socket.on('error', reject)
-    socket.on('close', () => resolve(Number(Buffer.concat(chunks).toString('utf8').split(' ')[1])))
-    socket.end(request)
-  })
-}
+import { sendRaw } from '../helpers/raw-http.js'
 
 for (const backend of backends) {
   test(`${backend}: a delivery whose client half-closes after sending is answered 200 and stored`, async (t) => {
@@ -27,7 +16,7 @@ for (const backend of backends) {
     const payload = JSON.stringify(paymentIntentSucceeded(`evt_half_closed_${backend}`))
     const request = [`POST ${app.config.WEBHOOK_PATH} HTTP/1.1`, 'Host: 127.0.0.1', 'Content-Type: application/json',
       `Stripe-Signature: ${signPayload(payload)}`, `Content-Length: ${Buffer.byteLength(payload)}`, '', payload].join('\r\n')
-    t.equal(await sendAndHalfClose(port, request), 200, 'answered before the server closed the connection')
+    t.equal((await sendRaw(port, request)).status, 200, 'answered before the server closed the connection')
     t.ok(await app.eventInbox.store?.get(`evt_half_closed_${backend}`), 'the event is stored')
   })
 }
